@@ -1,0 +1,57 @@
+"""Countries and regions: ISO3 codes, M49 codes and the regions a country is compared with."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from perumig import tables
+from perumig.errors import ParameterError
+
+WORLD = 900
+# Short, stable keys for the aggregates the paper compares Peru with (used in values.json keys).
+REGION_KEYS = {900: "WORLD", 1830: "LAC", 931: "SOUTH_AMERICA"}
+
+
+@cache
+def _countries() -> pd.DataFrame:
+    locations = tables.load("undesa_locations")
+    return locations[locations["iso3"].notna()].set_index("iso3")
+
+
+def known_iso3() -> list[str]:
+    return sorted(_countries().index)
+
+
+def check_iso3(code: str, parameter: str = "country") -> str:
+    """The code, upper-cased, if UN DESA lists it as a country or area; else a ParameterError."""
+    candidate = str(code).strip().upper()
+    if candidate not in _countries().index:
+        raise ParameterError(
+            f"{parameter}: '{code}' is not an ISO3 code of a country or area in UN DESA's list "
+            f"(e.g. PER, COL, CHL, ECU, ESP); see data/processed/undesa_locations.csv"
+        )
+    return candidate
+
+
+def m49(iso3: str) -> int:
+    return int(_countries().loc[check_iso3(iso3), "location_code"])
+
+
+def name(iso3: str) -> str:
+    return str(_countries().loc[check_iso3(iso3), "name"])
+
+
+def region_key(location_code: int) -> str:
+    return REGION_KEYS.get(location_code, f"M49_{location_code}")
+
+
+def comparators(iso3: str) -> list[int]:
+    """M49 codes the country's migrant share is set beside: its SDG region, its subregion, the world.
+
+    For Peru these are Latin America and the Caribbean, South America and the World, as in the paper's Figure 2.
+    """
+    row = _countries().loc[check_iso3(iso3)]
+    codes = [int(row["sdg_region_code"]), int(row["subregion_code"]), WORLD]
+    return list(dict.fromkeys(codes))  # a subregion can coincide with its SDG region

@@ -1,0 +1,77 @@
+"""What a section run leaves behind: figures (SVG + PNG), the data behind each figure (CSV),
+tables, and ``values.json`` with the run's headline numbers.
+
+The runner tells the notebook where to write through ``PERUMIG_OUTPUT_DIR``. When it is unset
+(a notebook opened by hand, or re-executed by nbval) nothing is written: the notebook only shows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from perumig import plotting, tables
+
+OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"
+VALUE_DECIMALS = 6
+
+
+class SectionReport:
+    """Collects a section's outputs; one instance per notebook."""
+
+    def __init__(self, section: str):
+        self.section = section
+        target = os.environ.get(OUTPUT_ENV)
+        self.output_dir = Path(target) if target else None
+        self.values: dict[str, float] = {}
+        self.value_sources: dict[str, str] = {}
+        self.manifest: list[dict] = []
+
+    def figure(self, fig, name: str, data: pd.DataFrame, title: str, source: str) -> None:
+        """Label the figure with its source, save it with its data, then show it."""
+        plotting.source_note(fig, source)
+        if self.output_dir:
+            plotting.save(fig, self.output_dir / "figures" / name)
+            tables.write_csv(data, self.output_dir / "data" / f"{name}.csv")
+        self.manifest.append({"kind": "figure", "name": name, "title": title, "source": source,
+                              "files": [f"figures/{name}.svg", f"figures/{name}.png", f"data/{name}.csv"]})
+        plt.show()
+
+    def table(self, data: pd.DataFrame, name: str, title: str, source: str) -> pd.DataFrame:
+        """Save a table as CSV; returns it for display."""
+        if self.output_dir:
+            tables.write_csv(data, self.output_dir / "data" / f"{name}.csv")
+        self.manifest.append({"kind": "table", "name": name, "title": title, "source": source,
+                              "files": [f"data/{name}.csv"]})
+        return data
+
+    def value(self, key: str, value: float, source: str) -> float:
+        """Record a headline number under a dotted key such as ``migrant_share_pct.PER.2020``."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return value
+        number = round(float(value), VALUE_DECIMALS)
+        self.values[key] = int(number) if number.is_integer() and abs(number) >= 1 else number
+        self.value_sources[key] = source
+        return value
+
+    def values_table(self) -> pd.DataFrame:
+        """The headline numbers recorded so far, with their sources, for display."""
+        return pd.DataFrame(
+            {"key": list(self.values), "value": [json.dumps(v) for v in self.values.values()],
+             "source": [self.value_sources[k] for k in self.values]}
+        ).sort_values("key").reset_index(drop=True)
+
+    def finish(self) -> None:
+        """Write values.json (flat, sorted) and manifest.json; call in the notebook's last cell."""
+        if not self.output_dir:
+            return
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        (self.output_dir / "values.json").write_text(json.dumps(dict(sorted(self.values.items())), indent=2) + "\n")
+        tables.write_csv(self.values_table(), self.output_dir / "data" / "values_sources.csv")
+        manifest = {"section": self.section, "outputs": self.manifest}
+        (self.output_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,256 @@
+"""Schemas of the committed tables: pandera validates them on load, and the frictionless
+descriptor ``data/datapackage.json`` is generated from the same definitions.
+
+Each ``TableSpec`` says where the table lives, what it is, where it comes from and its columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.pandas as pa
+
+ISO3 = r"^[A-Z]{3}$"
+REVISIONS = [2020, 2024]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    folder: str  # "processed" (built from raw sources) or "transcribed" (typed from the seeds)
+    title: str
+    description: str
+    sources: tuple[str, ...]  # registry ids of raw sources, or seed file names
+    schema: pa.DataFrameSchema
+
+    @property
+    def relative_path(self) -> str:
+        return f"{self.folder}/{self.name}.csv"
+
+
+def _col(dtype, description: str, **kwargs) -> pa.Column:
+    return pa.Column(dtype, description=description, **kwargs)
+
+
+def _schema(columns: dict[str, pa.Column], unique: list[str] | None = None) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(columns, strict=True, ordered=True, unique=unique)
+
+
+CITATION_COLUMNS = {
+    "seed_file": _col(str, "Seed document the value is transcribed from (shared/seeds/)."),
+    "seed_section": _col(str, "Where in the seed: section, table or footnote."),
+    "cited_source": _col(str, "The work the seed cites for the value, as the seed names it.", nullable=True),
+    "quote": _col(str, "Verbatim excerpt of the seed holding the value."),
+}
+
+PROCESSED_TABLES = [
+    TableSpec(
+        name="undesa_locations",
+        folder="processed",
+        title="UN DESA countries, areas and regions (M49)",
+        description="Every location of the IMS 2020 correspondence table with its ISO3 code and regions.",
+        sources=("undesa_ims2020_correspondence",),
+        schema=_schema(
+            {
+                "location_code": _col(int, "UN M49 location code."),
+                "name": _col(str, "Name as printed by UN DESA, without indentation or note marker."),
+                "location_type": _col(str, "Country/Area, Subregion, SDG region, Geographic region, ..."),
+                "iso3": _col(str, "ISO 3166-1 alpha-3 code (countries and areas only).", nullable=True,
+                             checks=pa.Check.str_matches(ISO3)),
+                "subregion_code": _col("Int64", "M49 code of the subregion (countries only).", nullable=True),
+                "sdg_region_code": _col("Int64", "M49 code of the SDG region (countries only).", nullable=True),
+            },
+            unique=["location_code"],
+        ),
+    ),
+    TableSpec(
+        name="undesa_destination",
+        folder="processed",
+        title="International migrant stock by destination, both sexes",
+        description="UN DESA IMS Tables 1-3 by destination (stock, population, share), tidy, for the 2020 and 2024 revisions.",
+        sources=("undesa_ims2020_destination", "undesa_ims2024_destination"),
+        schema=_schema(
+            {
+                "revision": _col(int, "IMS revision (2020 or 2024).", checks=pa.Check.isin(REVISIONS)),
+                "location_code": _col(int, "UN M49 location code of the destination."),
+                "area": _col(str, "Destination as named in the workbook, without indentation or note marker."),
+                "year": _col(int, "Mid-year of the estimate.", checks=pa.Check.in_range(1990, 2024)),
+                "migrant_stock": _col(float, "International migrants, both sexes (Table 1).", nullable=True,
+                                      checks=pa.Check.ge(0)),
+                "population_thousands": _col(float, "Total population, thousands (Table 2).", nullable=True,
+                                             checks=pa.Check.gt(0)),
+                # Not capped at 100: UN DESA publishes shares slightly above 100 for the Holy See.
+                "migrant_share_pct": _col(float, "Migrants as % of population, both sexes (Table 3).", nullable=True,
+                                          checks=pa.Check.ge(0)),
+            },
+            unique=["revision", "location_code", "year"],
+        ),
+    ),
+    TableSpec(
+        name="undesa_origin",
+        folder="processed",
+        title="International migrant stock by country of origin, both sexes",
+        description="UN DESA IMS Table 1 by origin (people living abroad), tidy, for the 2020 and 2024 revisions.",
+        sources=("undesa_ims2020_origin", "undesa_ims2024_origin"),
+        schema=_schema(
+            {
+                "revision": _col(int, "IMS revision (2020 or 2024).", checks=pa.Check.isin(REVISIONS)),
+                "location_code": _col(int, "UN M49 location code of the origin."),
+                "area": _col(str, "Origin as named in the workbook, without indentation or note marker."),
+                "year": _col(int, "Mid-year of the estimate.", checks=pa.Check.in_range(1990, 2024)),
+                "emigrant_stock": _col(float, "People born in (or citizens of) the origin living abroad.",
+                                       nullable=True, checks=pa.Check.ge(0)),
+            },
+            unique=["revision", "location_code", "year"],
+        ),
+    ),
+    TableSpec(
+        name="undesa_bilateral",
+        folder="processed",
+        title="International migrant stock by destination and origin, both sexes",
+        description=(
+            "Origin x destination stocks. Revision 2020: all countries, from the gdiviz reshaped copy of the "
+            "official bilateral workbook (not obtainable here), male + female. Revision 2024: only the "
+            "destinations PER, COL, CHL, ECU and VEN, from the migrantstock copies. Origin 'XXX' = other or unknown."
+        ),
+        sources=(
+            "undesa_ims2020_bilateral_gdiviz", "undesa_locations_andreev", "undesa_by_origin_604_rev2023",
+            "undesa_by_origin_170_rev2023", "undesa_by_origin_152_rev2023", "undesa_by_origin_218_rev2023",
+            "undesa_by_origin_862_rev2023",
+        ),
+        schema=_schema(
+            {
+                "revision": _col(int, "IMS revision (2020 or 2024).", checks=pa.Check.isin(REVISIONS)),
+                "destination_iso3": _col(str, "ISO3 code of the destination.", checks=pa.Check.str_matches(ISO3)),
+                "origin_iso3": _col(str, "ISO3 code of the origin; XXX = other or unknown.",
+                                    checks=pa.Check.str_matches(ISO3)),
+                "year": _col(int, "Mid-year of the estimate.", checks=pa.Check.in_range(1990, 2024)),
+                "migrant_stock": _col(float, "Migrants from the origin living in the destination.",
+                                      checks=pa.Check.ge(0)),
+            },
+            unique=["revision", "destination_iso3", "origin_iso3", "year"],
+        ),
+    ),
+    TableSpec(
+        name="unhcr_venezuelans",
+        folder="processed",
+        title="Venezuelans under UNHCR's mandate by country of asylum",
+        description=(
+            "UNHCR population statistics for origin Venezuela, by country of asylum and year. `total` adds "
+            "refugees, asylum seekers, other people in need of international protection and others of concern."
+        ),
+        sources=("unhcr_population",),
+        schema=_schema(
+            {
+                "year": _col(int, "End-year of the count."),
+                "asylum_iso3": _col(str, "ISO3 code of the country of asylum.", checks=pa.Check.str_matches(ISO3)),
+                "asylum_name": _col(str, "Country of asylum as UNHCR names it."),
+                "refugees": _col(float, "Refugees under UNHCR's mandate.", checks=pa.Check.ge(0)),
+                "asylum_seekers": _col(float, "Asylum seekers (pending cases).", checks=pa.Check.ge(0)),
+                "other_in_need": _col(float, "Other people in need of international protection (oip).",
+                                      checks=pa.Check.ge(0)),
+                "others_of_concern": _col(float, "Others of concern to UNHCR (ooc).", checks=pa.Check.ge(0)),
+                "total": _col(float, "Sum of the four columns above.", checks=pa.Check.ge(0)),
+            },
+            unique=["year", "asylum_iso3"],
+        ),
+    ),
+]
+
+
+def _transcribed(name: str, title: str, description: str, seeds: tuple[str, ...], columns: dict, unique=None) -> TableSpec:
+    return TableSpec(name, "transcribed", title, description, seeds, _schema({**columns, **CITATION_COLUMNS}, unique))
+
+
+PAPER = "undp_policy_paper_peru_migration.txt"
+PROFILE = "migration_profile_peru_2020.txt"
+NEWS_2025_09 = "news_2025-09-30_peru_migration_policy_study.txt"
+QUALIFIERS = ["exact", "about", "around", "approximately", "more_than", "less_than", "just_over"]
+
+TRANSCRIBED_TABLES: list[TableSpec] = [
+    _transcribed(
+        "paper_table1_enaho2020",
+        "Paper Table 1: native-born and migrant populations in Peru, 2020 (ENAHO)",
+        "Percentages as printed in the paper's Table 1 (Sec. 2.3); the ENAHO microdata are not public here.",
+        (PAPER,),
+        {
+            "variable": _col(str, "Row id."),
+            "label": _col(str, "Row label as printed."),
+            "native_born_pct": _col(int, "Native-born population, %.", checks=pa.Check.in_range(0, 100)),
+            "migrant_pct": _col(int, "Migrant population, %.", checks=pa.Check.in_range(0, 100)),
+        },
+        unique=["variable"],
+    ),
+    _transcribed(
+        "paper_origin_profiles",
+        "Immigrants in Peru by country of origin, as stated in the seeds",
+        "The paper's 2010 (Sec. 2.1) and 2017 (Sec. 2.2) profiles and the migration profile's list of origins.",
+        (PAPER, PROFILE),
+        {
+            "profile": _col(str, "Which list: paper_2010, paper_2017, migration_profile_2020.",
+                            checks=pa.Check.isin(["paper_2010", "paper_2017", "migration_profile_2020"])),
+            "reference_year": _col("Int64", "Year the shares refer to; empty where the seed does not say.", nullable=True),
+            "origin_iso3": _col(str, "ISO3 code of the origin.", checks=pa.Check.str_matches(ISO3)),
+            "origin_name": _col(str, "Origin as written in the seed."),
+            "share_pct": _col(float, "Share of the immigrant population, %.", checks=pa.Check.in_range(0, 100)),
+        },
+        unique=["profile", "origin_iso3"],
+    ),
+    _transcribed(
+        "paper_venezuelan_counts",
+        "Venezuelans in Peru, as counted in the seeds",
+        "Counts of Venezuelans in Peru stated in the paper (Sec. 2.3, Abstract, Introduction) and the 2025 news.",
+        (PAPER, NEWS_2025_09),
+        {
+            "reference_date": _col(str, "Date of the count, as precise as the seed gives it."),
+            "year": _col(int, "Year of the count."),
+            "venezuelans": _col(int, "Count as stated.", checks=pa.Check.gt(0)),
+            "qualifier": _col(str, "Wording of the count.", checks=pa.Check.isin(QUALIFIERS)),
+            "what_is_counted": _col(str, "What the number counts, in the seed's terms."),
+        },
+    ),
+    _transcribed(
+        "profile_emigrant_destinations",
+        "Peruvians abroad by destination (migration profile)",
+        "Shares of Peruvians abroad by destination country, from the migration profile's 'Sending country' bullet.",
+        (PROFILE,),
+        {
+            "destination_iso3": _col(str, "ISO3 code of the destination.", checks=pa.Check.str_matches(ISO3)),
+            "destination_name": _col(str, "Destination as written in the seed."),
+            "share_pct": _col(float, "Share of Peruvians abroad, %.", checks=pa.Check.in_range(0, 100)),
+        },
+        unique=["destination_iso3"],
+    ),
+    _transcribed(
+        "seed_scalar_facts",
+        "Single numbers stated in the seeds",
+        "Scalar facts of the paper's Sec. 1-2 and the migration profile used for checks (totals, shares, counts).",
+        (PAPER, PROFILE),
+        {
+            "fact_id": _col(str, "Fact id."),
+            "value": _col(float, "The number as stated."),
+            "unit": _col(str, "persons, percent, applications_per_year or ratio."),
+            "year": _col("Int64", "Year the number refers to, where stated.", nullable=True),
+            "qualifier": _col(str, "Wording of the number.", checks=pa.Check.isin(QUALIFIERS)),
+            "description": _col(str, "What the number is."),
+        },
+        unique=["fact_id"],
+    ),
+    _transcribed(
+        "paper_table2_refugee_applications",
+        "Paper Table 2: applications for refugee status submitted and accepted in Peru, 2015-2022",
+        "As printed in the paper's Table 2 (Sec. 3.1), from the Ministry of Foreign Affairs (SAIP No. 405-2022); 2022 is January-July.",
+        (PAPER,),
+        {
+            "year": _col(int, "Calendar year."),
+            "submitted": _col(int, "Requests for refugee status submitted.", checks=pa.Check.ge(0)),
+            "accepted": _col(int, "Requests for refugee status accepted.", checks=pa.Check.ge(0)),
+            "period": _col(str, "Months covered."),
+        },
+        unique=["year"],
+    ),
+]
+
+
+def all_tables() -> dict[str, TableSpec]:
+    return {spec.name: spec for spec in PROCESSED_TABLES + TRANSCRIBED_TABLES}

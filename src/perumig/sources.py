@@ -1,0 +1,141 @@
+"""Raw sources: the registry in ``data/sources.yaml`` and fetching with pooch.
+
+Each file is fetched once into ``data/raw/`` and checked against its sha256. A local mirror
+directory (``PERUMIG_DATA_MIRROR`` or ``perumig --data-mirror``) laid out like ``data/raw/`` is
+used instead of the network when given; machines without internet rely on it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from perumig import paths
+from perumig.errors import DataSourceError
+
+MIRROR_ENV = "PERUMIG_DATA_MIRROR"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One raw file of the registry."""
+
+    id: str
+    path: str
+    url: str
+    mirrors: tuple[str, ...]
+    sha256: str
+    size: int
+    licence: str
+    citation: str
+    description: str
+    official_page: str
+    provenance: str
+
+    @property
+    def local_path(self) -> Path:
+        return paths.RAW / self.path
+
+
+@cache
+def registry() -> dict[str, Source]:
+    """All registered raw sources by id."""
+    entries = yaml.safe_load(paths.SOURCES_REGISTRY.read_text(encoding="utf-8"))["sources"]
+    return {e["id"]: Source(**{**e, "mirrors": tuple(e["mirrors"])}) for e in entries}
+
+
+def source(source_id: str) -> Source:
+    try:
+        return registry()[source_id]
+    except KeyError:
+        raise DataSourceError(
+            f"unknown data source '{source_id}': it is not in {paths.SOURCES_REGISTRY.name}; "
+            f"known ids: {', '.join(sorted(registry()))}"
+        ) from None
+
+
+def mirror_dir(explicit: str | os.PathLike | None = None) -> Path | None:
+    """The local mirror directory: the explicit argument, else ``$PERUMIG_DATA_MIRROR``, else none."""
+    chosen = explicit or os.environ.get(MIRROR_ENV)
+    if not chosen:
+        return None
+    mirror = Path(chosen).expanduser().resolve()
+    if not mirror.is_dir():
+        raise DataSourceError(
+            f"data mirror '{mirror}' is not a directory: give an existing folder laid out like data/raw/ "
+            f"(--data-mirror or {MIRROR_ENV}), or unset it to download from the official URLs"
+        )
+    return mirror
+
+
+def _copy_from_mirror(mirror_file: Path):
+    """A pooch downloader that copies a file of the local mirror instead of using the network."""
+
+    def download(url: str, output_file, pooch_instance) -> None:  # signature required by pooch
+        if not mirror_file.is_file():
+            raise DataSourceError(
+                f"'{mirror_file.name}' is missing from the data mirror (expected at {mirror_file}); "
+                f"put the file there or unset {MIRROR_ENV} to download it from {url}"
+            )
+        with open(mirror_file, "rb") as src:
+            if isinstance(output_file, (str, os.PathLike)):
+                with open(output_file, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            else:
+                shutil.copyfileobj(src, output_file)
+
+    return download
+
+
+def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
+    """Path of the raw file ``source_id``, fetched and checksummed if it is not already here."""
+    import pooch  # deferred: pooch pulls in tqdm, whose notebook import warns inside kernels
+
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." line is misleading for mirror copies
+    entry = source(source_id)
+    target = entry.local_path
+    local_mirror = mirror_dir(mirror)
+    candidates = (
+        [(entry.url, _copy_from_mirror(local_mirror / entry.path))]
+        if local_mirror
+        else [(url, None) for url in (entry.url, *entry.mirrors)]
+    )
+    errors = []
+    for url, downloader in candidates:
+        try:
+            fetched = pooch.retrieve(
+                url=url,
+                known_hash=f"sha256:{entry.sha256}",
+                fname=target.name,
+                path=target.parent,
+                downloader=downloader,
+                progressbar=False,
+            )
+            return Path(fetched)
+        except DataSourceError:
+            raise
+        except ValueError as exc:
+            if "hash" not in str(exc).lower():
+                raise
+            origin = local_mirror / entry.path if local_mirror else url
+            raise DataSourceError(
+                f"checksum mismatch for '{entry.path}' (source '{entry.id}') fetched from {origin}: "
+                f"expected sha256 {entry.sha256}. The copy is corrupted or is another version; replace it "
+                f"with the file from {entry.url} (see data/sources.yaml) and run `perumig fetch` again"
+            ) from None
+        except Exception as exc:  # network errors differ by backend; keep trying the next mirror
+            errors.append(f"{url}: {type(exc).__name__}")
+    raise DataSourceError(
+        f"could not download '{entry.path}' (source '{entry.id}') from {len(errors)} location(s) "
+        f"[{'; '.join(errors)}]; without internet, set {MIRROR_ENV} (or --data-mirror) to a folder holding the raw files"
+    )
+
+
+def fetch_all(mirror: str | os.PathLike | None = None) -> list[Path]:
+    """Fetch every registered raw file; returns their local paths."""
+    return [fetch(source_id, mirror) for source_id in registry()]

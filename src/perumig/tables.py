@@ -1,0 +1,123 @@
+"""Tidy tables: load the committed tables (checked against the data package and their schema)
+and write them deterministically.
+
+``load("undesa_destination")`` is the way every other module and notebook reads data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+
+from perumig import paths, sources
+from perumig.errors import DataValidationError
+from perumig.schemas import TableSpec, all_tables
+
+FIELD_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number", "str": "string", "bool": "boolean"}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """CSV with fixed line endings and float formatting, so a rebuild gives the same bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+    return path
+
+
+def spec(name: str) -> TableSpec:
+    try:
+        return all_tables()[name]
+    except KeyError:
+        raise DataValidationError(f"unknown table '{name}'; known tables: {', '.join(sorted(all_tables()))}") from None
+
+
+def _datapackage_resource(table: TableSpec, data_dir: Path) -> dict:
+    path = data_dir / table.relative_path
+    registry = sources.registry()
+    return {
+        "name": table.name,
+        "path": table.relative_path,
+        "title": table.title,
+        "description": table.description,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "bytes": path.stat().st_size,
+        "hash": f"sha256:{sha256(path)}",
+        "sources": [
+            {"title": source_id, "path": registry[source_id].url, "licence": registry[source_id].licence}
+            if source_id in registry
+            else {"title": source_id, "path": f"shared/seeds/{source_id}"}
+            for source_id in table.sources
+        ],
+        "schema": {
+            "fields": [
+                {"name": name, "type": FIELD_TYPES.get(str(column.dtype), "string"), "description": column.description}
+                for name, column in table.schema.columns.items()
+            ],
+            **({"primaryKey": list(table.schema.unique)} if table.schema.unique else {}),
+        },
+    }
+
+
+def write_datapackage(data_dir: Path = paths.DATA) -> Path:
+    """The frictionless descriptor of every committed table, with sizes, hashes, sources and schemas."""
+    package = {
+        "name": "perumig",
+        "title": "Peru's response to Venezuelan migration: data of the research compendium",
+        "licenses": [
+            {"name": "CC-BY-3.0-IGO", "title": "UN DESA International Migrant Stock"},
+            {"name": "CC-BY-4.0", "title": "UNHCR Refugee Population Statistics; World Bank WDI"},
+        ],
+        "resources": [_datapackage_resource(table, data_dir) for table in all_tables().values()],
+    }
+    target = data_dir / "datapackage.json"
+    target.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
+
+
+@cache
+def _recorded_hashes() -> dict[str, str]:
+    if not paths.DATAPACKAGE.is_file():
+        raise DataValidationError(f"{paths.DATAPACKAGE} is missing: run `perumig build-data` to recreate it")
+    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in package["resources"]}
+
+
+def _read_dtypes(table: TableSpec) -> dict[str, str]:
+    return {name: str(column.dtype) for name, column in table.schema.columns.items()}
+
+
+@cache
+def _load_cached(name: str) -> pd.DataFrame:
+    table = spec(name)
+    path = paths.DATA / table.relative_path
+    if not path.is_file():
+        raise DataValidationError(f"table '{name}' is missing ({path}): run `perumig build-data` to rebuild it")
+    recorded = _recorded_hashes().get(name)
+    if recorded != sha256(path):
+        fix = (
+            "rebuild it from the raw sources with `perumig build-data`"
+            if table.folder == "processed"
+            else "if you edited it on purpose, run `perumig build-data` to record the new version"
+        )
+        raise DataValidationError(f"{table.relative_path} differs from the version recorded in data/datapackage.json: {fix}")
+    try:
+        frame = pd.read_csv(path, dtype=_read_dtypes(table), keep_default_na=True)
+        return table.schema.validate(frame)
+    except (pandera.errors.SchemaError, ValueError, TypeError) as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        raise DataValidationError(f"{table.relative_path} does not match its schema ({first_line}); fix the file or rebuild it with `perumig build-data`") from None
+
+
+def load(name: str) -> pd.DataFrame:
+    """A committed table, validated; the caller gets its own copy."""
+    return _load_cached(name).copy()
