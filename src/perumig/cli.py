@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from perumig import params, paths
-from perumig.errors import PerumigError
+from perumig.errors import ParameterError, PerumigError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,8 +69,6 @@ def main(argv: list[str] | None = None) -> int:
             from perumig import sources
 
             sources.mirror_dir(arguments.data_mirror)  # fail early on a bad folder
-            import os
-
             os.environ[sources.MIRROR_ENV] = arguments.data_mirror
         if arguments.command == "list":
             _list()
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
             if arguments.section == "all":
                 if arguments.parameter or arguments.parameters_file:
-                    raise params.ParameterError("parameters apply to one section; run sections one by one to change them")
+                    raise ParameterError("parameters apply to one section; run sections one by one to change them")
                 published = runner.run_all(arguments.output, not arguments.no_progress)
             else:
                 published = [runner.run(arguments.section, _given_parameters(arguments), arguments.output,

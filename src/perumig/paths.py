@@ -23,4 +23,7 @@ REPORTS = ROOT / "reports"  # executed notebooks, figures, tables, values.json p
 REPORT_RUNS = REPORTS / "runs"  # runs with non-default parameters
 FAILED_RUNS = REPORTS / "failed"  # failed notebooks kept for debugging (not committed)
 
+# Environment variable through which the runner tells a notebook where to write its outputs.
+OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"
+
 SHARED_MIRROR = ROOT.parent / "shared" / "data" / "raw"  # the workplace's local mirror

@@ -1,7 +1,7 @@
 """What a section run leaves behind: figures (SVG + PNG), the data behind each figure (CSV),
 tables, and ``values.json`` with the run's headline numbers.
 
-The runner tells the notebook where to write through ``PERUMIG_OUTPUT_DIR``. When it is unset
+The runner tells the notebook where to write through ``PERUMIG_OUTPUT_DIR`` (``paths.OUTPUT_ENV``). When it is unset
 (a notebook opened by hand, or re-executed by nbval) nothing is written: the notebook only shows.
 """
 
@@ -15,9 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from perumig import plotting, tables
-
-OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"
+from perumig import paths, plotting, tables
 VALUE_DECIMALS = 6
 
 
@@ -26,7 +24,7 @@ class SectionReport:
 
     def __init__(self, section: str):
         self.section = section
-        target = os.environ.get(OUTPUT_ENV)
+        target = os.environ.get(paths.OUTPUT_ENV)
         self.output_dir = Path(target) if target else None
         self.values: dict[str, float] = {}
         self.value_sources: dict[str, str] = {}

@@ -16,11 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from perumig import params, paths
 from perumig.errors import NotebookRunError, ParameterError
-from perumig.report import OUTPUT_ENV
 
 
 @dataclass(frozen=True)
@@ -79,8 +76,10 @@ def destination(chosen: Section, resolved: dict[str, Any], output: str | None = 
     return paths.REPORT_RUNS / f"{chosen.id}-{_slug(changed)}", changed
 
 
-def _make_deterministic(notebook_path: Path) -> nbformat.NotebookNode:
+def _make_deterministic(notebook_path: Path):
     """Drop what changes from run to run: papermill's timings and the random id of the injected cell."""
+    import nbformat  # deferred: importing nbformat costs about two seconds
+
     notebook = nbformat.read(notebook_path, as_version=4)
     notebook.metadata.pop("papermill", None)
     for position, cell in enumerate(notebook.cells):
@@ -92,7 +91,7 @@ def _make_deterministic(notebook_path: Path) -> nbformat.NotebookNode:
     return notebook
 
 
-def _export_html(notebook: nbformat.NotebookNode, target: Path) -> None:
+def _export_html(notebook, target: Path) -> None:
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
@@ -128,7 +127,7 @@ def run(section_id: str, given: dict[str, Any], output: str | None = None, progr
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     executed = scratch / chosen.notebook
-    environment = {OUTPUT_ENV: str(scratch), "PYTHONHASHSEED": "0", "PERUMIG_ROOT": str(paths.ROOT)}
+    environment = {paths.OUTPUT_ENV: str(scratch), "PYTHONHASHSEED": "0", "PERUMIG_ROOT": str(paths.ROOT)}
     saved_environment = {name: os.environ.get(name) for name in environment}
     os.environ.update(environment)  # the kernel inherits the runner's environment
     try:

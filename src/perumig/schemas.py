@@ -165,7 +165,13 @@ def _transcribed(name: str, title: str, description: str, seeds: tuple[str, ...]
 PAPER = "undp_policy_paper_peru_migration.txt"
 PROFILE = "migration_profile_peru_2020.txt"
 NEWS_2025_09 = "news_2025-09-30_peru_migration_policy_study.txt"
+NEWS_2025_04 = "news_2025-04-08_peru_us_border_trade.txt"
+NEWS_2025_11 = "news_2025-11-30_tacna_state_of_emergency.txt"
+PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+DIRECTIONS = ["opening", "restrictive", "neutral"]
 QUALIFIERS = ["exact", "about", "around", "approximately", "more_than", "less_than", "just_over"]
+# Statements without a number (education_facts) say how the seed words them instead.
+VERBAL_QUALIFIERS = ["most", "many", "qualitative"]
 
 TRANSCRIBED_TABLES: list[TableSpec] = [
     _transcribed(
@@ -248,6 +254,81 @@ TRANSCRIBED_TABLES: list[TableSpec] = [
             "period": _col(str, "Months covered."),
         },
         unique=["year"],
+    ),
+    _transcribed(
+        "legislation",
+        "Migration-related legal instruments named in the paper and the later seeds",
+        "Every instrument of the paper's Sec. 3.1 (footnotes 8-23) and footnote 25, plus later measures in the seeds, "
+        "with the direction of change justified in the seed's own words. Where a footnote's date contradicts the "
+        "running text, both are recorded and `date_note` says which is used.",
+        (PAPER, PROFILE, NEWS_2025_04, NEWS_2025_11),
+        {
+            "instrument_id": _col(str, "Instrument id."),
+            "date": _col(str, "Date used by the compendium (yyyy, yyyy-mm or yyyy-mm-dd, as precise as the seed).",
+                         checks=pa.Check.str_matches(PARTIAL_DATE)),
+            "date_in_text": _col(str, "Date implied by the paper's running text where it differs from the footnote.",
+                                 nullable=True, checks=pa.Check.str_matches(PARTIAL_DATE)),
+            "date_note": _col(str, "Check of the footnote's date against the text, and the choice made.", nullable=True),
+            "instrument_type": _col(str, "supreme_decree, legislative_decree, migration_authority_resolution, ..."),
+            "instrument_number": _col(str, "Number as written.", nullable=True),
+            "title": _col(str, "Short English title, as in the footnote."),
+            "what_it_did": _col(str, "What it did, paraphrased from the seed."),
+            "covers": _col(str, "Whom it covers."),
+            "direction": _col(str, "opening, restrictive or neutral.", checks=pa.Check.isin(DIRECTIONS)),
+            "direction_evidence": _col(str, "The seed's own words that justify the direction."),
+            "administration": _col(str, "Administration in office, where the seeds say.", nullable=True),
+            "in_figure3": _col(bool, "Part of the paper's Figure 3 timeline (2017-2022, Sec. 3.1)."),
+        },
+        unique=["instrument_id"],
+    ),
+    _transcribed(
+        "administrations",
+        "Administrations named in the seeds",
+        "Administrations the paper (Sec. 4) and the later seeds name, with the years they give.",
+        (PAPER, NEWS_2025_11),
+        {
+            "administration": _col(str, "Name as used in legislation.csv."),
+            "start_year": _col("Int64", "First year, as the seed states it.", nullable=True),
+            "end_year": _col("Int64", "Last year, as the seed states it.", nullable=True),
+        },
+        unique=["administration"],
+    ),
+    _transcribed(
+        "evidence_section5",
+        "Evidence on the impact of migration on Peru (paper Sec. 5 and seeds)",
+        "Each finding the paper's Sec. 5 (and Sec. 2.3, 4, 6; the 2025 news) states: outcome, population, "
+        "estimate or direction as the seed states it; `cited_source` is the study the seed cites.",
+        (PAPER, NEWS_2025_09),
+        {
+            "finding_id": _col(str, "Finding id."),
+            "outcome": _col(str, "Host outcome.", checks=pa.Check.isin(
+                ["crime", "employment", "wages", "gdp_growth", "fiscal_balance", "human_capital", "productivity",
+                 "labour_participation", "other"])),
+            "population": _col(str, "Who or where the finding is about."),
+            "estimate": _col(float, "The number, where the seed gives one.", nullable=True),
+            "unit": _col(str, "Unit of the estimate.", nullable=True),
+            "estimate_text": _col(str, "Estimate or direction in the seed's words."),
+            "direction": _col(str, "Effect on the host outcome.",
+                              checks=pa.Check.isin(["positive", "negative", "none", "mixed", "descriptive"])),
+            "reference_year": _col("Int64", "Year the finding refers to, where stated.", nullable=True),
+        },
+        unique=["finding_id"],
+    ),
+    _transcribed(
+        "education_facts",
+        "Education of migrants, as stated in the seeds",
+        "Education levels and school enrolment of migrants in Peru stated in the paper and the migration profile.",
+        (PAPER, PROFILE),
+        {
+            "fact_id": _col(str, "Fact id."),
+            "population": _col(str, "Who the figure is about."),
+            "reference_year": _col("Int64", "Year the figure refers to, where stated.", nullable=True),
+            "indicator": _col(str, "What is measured."),
+            "value": _col(float, "The number, where the seed gives one.", nullable=True),
+            "unit": _col(str, "percent, students or children.", nullable=True),
+            "qualifier": _col(str, "Wording of the figure.", checks=pa.Check.isin(QUALIFIERS + VERBAL_QUALIFIERS)),
+        },
+        unique=["fact_id"],
     ),
 ]
 

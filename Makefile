@@ -1,0 +1,37 @@
+# The compendium's two commands (see README):
+#   make reproduce   fetch the raw data, rebuild data/processed/, run every section into reports/
+#   make test        run the whole test suite (unit, data, CLI, determinism, nbval)
+# Both create the environment in .venv/ from requirements/lock.txt when it is missing.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+# Outputs must not depend on hash randomisation (set ordering); the kernels inherit this.
+export PYTHONHASHSEED := 0
+# Raw files come from a local mirror when one is beside the checkout (this workplace and CI);
+# otherwise from the official URLs in data/sources.yaml.
+export PERUMIG_DATA_MIRROR ?= $(if $(wildcard ../shared/data/raw),$(abspath ../shared/data/raw),)
+
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: reproduce test benchmark clean-env
+
+reproduce: $(BIN)/perumig
+	$(BIN)/perumig reproduce
+
+test: $(BIN)/perumig
+	$(BIN)/python -m pytest tests reports $(NBVAL) --ignore=reports/runs --ignore=reports/failed
+
+benchmark: $(BIN)/perumig
+	$(BIN)/python benchmarks/reproduce.py
+
+$(BIN)/perumig: requirements/lock.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+clean-env:
+	rm -rf $(VENV)

@@ -1,0 +1,31 @@
+"""Shared fixtures. Raw files come from the local mirror (PERUMIG_DATA_MIRROR, or ../shared/data/raw)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perumig import paths, sources
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_mirror():
+    """Tests never touch the network: they fetch from the local mirror."""
+    mirror = os.environ.get(sources.MIRROR_ENV) or (str(paths.SHARED_MIRROR) if paths.SHARED_MIRROR.is_dir() else "")
+    if not mirror:
+        pytest.exit(f"set {sources.MIRROR_ENV} to a folder holding the raw files (e.g. ../shared/data/raw)", returncode=4)
+    os.environ[sources.MIRROR_ENV] = mirror
+    return Path(mirror)
+
+
+def run_cli(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`perumig ...` as a user runs it, in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "perumig.cli", *arguments],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=paths.ROOT,
+    )

@@ -1,0 +1,98 @@
+"""The `perumig` command as users run it: errors in one line with exit 2, runs, failed runs."""
+
+import json
+import os
+
+import nbformat
+import pytest
+from conftest import run_cli
+
+from perumig import cli, paths, runner, tables
+
+
+@pytest.mark.parametrize(
+    "arguments, fragment",
+    [
+        (["run", "flows", "-p", "country=XYZ"], "country: 'XYZ' is not an ISO3 code"),
+        (["run", "flows", "-p", "start_year=abc"], "start_year: expected int"),
+        (["run", "flows", "-p", "colour=red"], "unknown parameter 'colour'"),
+        (["run", "flows", "-p", "end_year=2030"], "end_year: 2030 is outside"),
+        (["run", "nowhere"], "unknown section 'nowhere'"),
+        (["run", "flows", "-f", "missing.yaml"], "parameter file 'missing.yaml' does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(arguments, fragment, capsys):
+    assert cli.main(arguments) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("perumig: error:") and fragment in lines[0]
+
+
+def test_bad_parameter_from_the_shell_starts_no_kernel():
+    """The real command, in a fresh process: one line on stderr, exit 2, no traceback, nothing published."""
+    result = run_cli("run", "flows", "-p", "country=XYZ", "-p", "top_n_origins=3")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "perumig: error: country: 'XYZ' is not an ISO3 code of a country or area in UN DESA's list "
+        "(e.g. PER, COL, CHL, ECU, ESP); see data/processed/undesa_locations.csv"
+    ]
+    assert not (paths.REPORT_RUNS / "flows-country-XYZ_top_n_origins-3").exists()
+
+
+def test_list_shows_sections_and_parameters(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "flows:" in out and "top_n_origins (int, default 6)" in out
+
+
+def test_bad_mirror_is_one_line(capsys):
+    assert cli.main(["--data-mirror", "/nonexistent/mirror", "fetch"]) == 1
+    assert "not a directory" in capsys.readouterr().err
+
+
+def test_run_for_another_country_and_revision(tmp_path):
+    """One command reruns Section 2 for Colombia with the 2024 revision; values come from UN DESA."""
+    result = run_cli("run", "flows", "-p", "country=COL", "-p", "ims_revision=2024", "-p", "end_year=2024",
+                     "--output", str(tmp_path / "col"), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "col"
+    values = json.loads((out / "values.json").read_text())
+    destination = tables.load("undesa_destination")
+    colombia = destination[(destination["revision"] == 2024) & (destination["location_code"] == 170)].set_index("year")
+    assert values["migrant_share_pct.COL.2024"] == pytest.approx(colombia.loc[2024, "migrant_share_pct"], abs=1e-6)
+    assert values["migrant_share_pct.WORLD.2024"] > 0
+    assert "venezuelans.UNHCR.COL.2019" in values
+    for name in ("fig1_origins", "fig2_migrant_share", "venezuelans_by_source"):
+        assert (out / "figures" / f"{name}.svg").is_file() and (out / "figures" / f"{name}.png").is_file()
+        assert (out / "data" / f"{name}.csv").is_file()
+    assert (out / "01_migration_flows.html").is_file()
+    executed = nbformat.read(out / "01_migration_flows.ipynb", as_version=4)
+    skipped = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+               if "text/markdown" in o.get("data", {}) and "only for Peru" in o["data"]["text/markdown"]]
+    assert skipped, "Peru-only parts must be skipped with a note"
+    assert not any(o.get("output_type") == "error" for c in executed.cells for o in c.get("outputs", []))
+
+
+def test_failed_run_keeps_earlier_reports(tmp_path, monkeypatch):
+    """A notebook that fails leaves the published folder as it was and keeps the failed copy."""
+    broken = tmp_path / "notebooks" / "broken.ipynb"
+    broken.parent.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('country = "PER"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise ValueError('deliberate failure')"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(notebook, broken)
+    monkeypatch.setattr(paths, "NOTEBOOKS", broken.parent)
+    monkeypatch.setattr(paths, "FAILED_RUNS", tmp_path / "failed")
+    monkeypatch.setitem(runner.SECTIONS, "broken", runner.Section("broken", "broken.ipynb", "test", "places"))
+    monkeypatch.setattr("perumig.places.check_parameters", lambda resolved: None, raising=False)
+    published = tmp_path / "published"
+    published.mkdir()
+    (published / "values.json").write_text('{"good": 1}')
+    with pytest.raises(runner.NotebookRunError) as error:
+        runner.run("broken", {}, output=str(published), progress=False)
+    message = str(error.value)
+    assert "ValueError" in message and "deliberate failure" in message and "untouched" in message
+    assert (published / "values.json").read_text() == '{"good": 1}'
+    assert (tmp_path / "failed" / "published.ipynb").is_file()
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    assert os.environ.get("PERUMIG_OUTPUT_DIR") is None

@@ -1,0 +1,40 @@
+"""Environment files: the lock, environment.yml (Binder) and the CI entry point agree."""
+
+import re
+
+import yaml
+
+from perumig import paths
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (paths.ROOT / "requirements" / "lock.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def test_lock_pins_exact_versions_of_the_core_packages():
+    pins = _lock()
+    for package in ("pandas", "seaborn", "statsmodels", "papermill", "nbval", "jupyterlab", "pooch", "pandera",
+                    "frictionless", "matplotlib", "pytest"):
+        assert re.fullmatch(r"[0-9][0-9A-Za-z.+-]*", pins[package]), package
+
+
+def test_environment_yml_pins_what_the_lock_pins():
+    environment = yaml.safe_load((paths.ROOT / "environment.yml").read_text())
+    assert environment["channels"] == ["conda-forge"]
+    assert "python=3.11" in environment["dependencies"]
+    pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    pinned = dict(item.lower().split("==") for item in pip_section if "==" in item)
+    assert pinned == _lock(), "regenerate environment.yml's pip section from requirements/lock.txt"
+    assert "-e ." in pip_section
+
+
+def test_ci_calls_the_readme_test_command():
+    readme = (paths.ROOT / "README.md").read_text()
+    ci = (paths.ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and "make reproduce" in readme
+    assert "make test" in ci
