@@ -187,12 +187,72 @@ def build_unhcr_venezuelans() -> pd.DataFrame:
     return frame.sort_values(["year", "asylum_iso3"]).reset_index(drop=True)
 
 
+def _asylum_scope(frame: pd.DataFrame) -> pd.DataFrame:
+    """The compendium needs every origin for Peru and every asylum country for Venezuelans."""
+    return frame[(frame["coa_iso"] == "PER") | (frame["coo_iso"] == "VEN")]
+
+
+ASYLUM_KEYS = {"year": "year", "coo_iso": "origin_iso3", "coa_iso": "asylum_iso3", "coa_name": "asylum_name",
+               "procedure_type": "procedure_type", "dec_level": "decision_level"}
+
+
+def build_unhcr_asylum_applications() -> pd.DataFrame:
+    """Asylum applications lodged in Peru (all origins) and by Venezuelans (all countries)."""
+    raw = _asylum_scope(_read_rdata("unhcr_asylum_applications"))
+    keys = {**ASYLUM_KEYS, "app_type": "application_type", "app_pc": "persons_or_cases"}
+    frame = raw.rename(columns=keys)[[*keys.values(), "applied"]].copy()
+    frame["year"] = frame["year"].astype(int)
+    frame["applied"] = frame["applied"].astype(float)
+    return frame.sort_values(list(keys.values())).reset_index(drop=True)
+
+
+def build_unhcr_asylum_decisions() -> pd.DataFrame:
+    """Asylum decisions in Peru (all origins) and on Venezuelans (all countries)."""
+    raw = _asylum_scope(_read_rdata("unhcr_asylum_decisions"))
+    keys = {**ASYLUM_KEYS, "dec_pc": "persons_or_cases"}
+    counts = {"dec_recognized": "recognized", "dec_other": "complementary_protection", "dec_rejected": "rejected",
+              "dec_closed": "otherwise_closed", "dec_total": "total_decisions"}
+    frame = raw.rename(columns={**keys, **counts})[[*keys.values(), *counts.values()]].copy()
+    frame["year"] = frame["year"].astype(int)
+    return frame.sort_values(list(keys.values())).reset_index(drop=True)
+
+
+WDI_INDICATORS = {
+    "SP.POP.TOTL": "wdi_sp_pop_totl",
+    "SM.POP.TOTL": "wdi_sm_pop_totl",
+    "SM.POP.NETM": "wdi_sm_pop_netm",
+    "NY.GDP.MKTP.KD.ZG": "wdi_ny_gdp_mktp_kd_zg",
+    "NY.GDP.PCAP.CD": "wdi_ny_gdp_pcap_cd",
+    "NY.GDP.PCAP.KD.ZG": "wdi_ny_gdp_pcap_kd_zg",
+    "NY.GDP.PCAP.PP.CD": "wdi_ny_gdp_pcap_pp_cd",
+    "SL.UEM.TOTL.ZS": "wdi_sl_uem_totl_zs",
+}
+WDI_AGGREGATES = ("WLD", "LCN")  # World; Latin America & Caribbean (all income levels)
+
+
+def build_wdi_indicators() -> pd.DataFrame:
+    """WDI series for Latin America and the Caribbean (UN DESA's SDG region 1830) and two aggregates, 1990 on."""
+    locations = build_undesa_locations()
+    countries = set(locations.loc[locations["sdg_region_code"] == 1830, "iso3"].dropna())
+    frames = []
+    for code, source_id in WDI_INDICATORS.items():
+        raw = pd.read_csv(sources.fetch(source_id))
+        rows = raw[raw["Country Code"].isin(countries | set(WDI_AGGREGATES)) & (raw["Year"] >= 1990)]
+        frames.append(pd.DataFrame({"indicator": code, "iso3": rows["Country Code"], "country": rows["Country Name"],
+                                    "year": rows["Year"].astype(int), "value": rows["Value"].astype(float)}))
+    frame = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
+    return frame.sort_values(["indicator", "iso3", "year"]).reset_index(drop=True)
+
+
 BUILDERS = {
     "undesa_locations": build_undesa_locations,
     "undesa_destination": build_undesa_destination,
     "undesa_origin": build_undesa_origin,
     "undesa_bilateral": build_undesa_bilateral,
     "unhcr_venezuelans": build_unhcr_venezuelans,
+    "unhcr_asylum_applications": build_unhcr_asylum_applications,
+    "unhcr_asylum_decisions": build_unhcr_asylum_decisions,
+    "wdi_indicators": build_wdi_indicators,
 }
 
 

@@ -39,6 +39,10 @@ SECTIONS = {
     section.id: section
     for section in (
         Section("flows", "01_migration_flows.ipynb", "Sec. 2 - The profile of migration flows towards Peru", "flows"),
+        Section("government_response", "02_government_response.ipynb",
+                "Sec. 3-4 - The government's response to migration and its impact", "government"),
+        Section("economic_impact", "03_economic_impact.ipynb", "Sec. 5 - Impact of the migrant population on Peru",
+                "economy"),
     )
 }
 

@@ -158,6 +158,74 @@ PROCESSED_TABLES = [
 ]
 
 
+UNHCR_ASYLUM_KEYS = {
+    "year": _col(int, "Calendar year."),
+    "origin_iso3": _col(str, "ISO3 code of the country of origin (UNHCR's coo_iso).", checks=pa.Check.str_matches(ISO3)),
+    "asylum_iso3": _col(str, "ISO3 code of the country of asylum (UNHCR's coa_iso).", checks=pa.Check.str_matches(ISO3)),
+    "asylum_name": _col(str, "Country of asylum as UNHCR names it."),
+    "procedure_type": _col(str, "G government, U UNHCR, J joint."),
+    "decision_level": _col(str, "FI first instance, AR administrative review, ... (UNHCR's dec_level)."),
+}
+UNHCR_ASYLUM_SOURCES_NOTE = "Rows: every origin for asylum country Peru, and every asylum country for origin Venezuela."
+
+PROCESSED_TABLES += [
+    TableSpec(
+        name="unhcr_asylum_applications",
+        folder="processed",
+        title="Asylum applications (UNHCR)",
+        description="UNHCR asylum applications by origin, asylum country, year, procedure and application type. "
+        + UNHCR_ASYLUM_SOURCES_NOTE,
+        sources=("unhcr_asylum_applications",),
+        schema=_schema(
+            {
+                **UNHCR_ASYLUM_KEYS,
+                "application_type": _col(str, "N new, R repeat, A appeal, ... (UNHCR's app_type)."),
+                "persons_or_cases": _col(str, "P persons, C cases.", checks=pa.Check.isin(["P", "C"])),
+                "applied": _col(float, "Applications lodged.", checks=pa.Check.ge(0)),
+            }
+        ),
+    ),
+    TableSpec(
+        name="unhcr_asylum_decisions",
+        folder="processed",
+        title="Asylum decisions (UNHCR)",
+        description="UNHCR asylum decisions by origin, asylum country, year, procedure and decision level. "
+        + UNHCR_ASYLUM_SOURCES_NOTE,
+        sources=("unhcr_asylum_decisions",),
+        schema=_schema(
+            {
+                **UNHCR_ASYLUM_KEYS,
+                "persons_or_cases": _col(str, "P persons, C cases.", checks=pa.Check.isin(["P", "C"])),
+                "recognized": _col(float, "Recognised as refugees.", checks=pa.Check.ge(0)),
+                "complementary_protection": _col(float, "Given complementary protection.", checks=pa.Check.ge(0)),
+                "rejected": _col(float, "Rejected on substance.", checks=pa.Check.ge(0)),
+                "otherwise_closed": _col(float, "Closed for other reasons (withdrawn, abandoned, ...).", checks=pa.Check.ge(0)),
+                "total_decisions": _col(float, "All decisions.", checks=pa.Check.ge(0)),
+            }
+        ),
+    ),
+    TableSpec(
+        name="wdi_indicators",
+        folder="processed",
+        title="World Development Indicators for Latin America and the Caribbean",
+        description="WDI series (population, migrant stock, net migration, GDP growth, GDP per capita, unemployment) "
+        "for the countries of UN DESA's Latin America and the Caribbean region and the aggregates WLD and LCN, 1990 on.",
+        sources=("wdi_sp_pop_totl", "wdi_sm_pop_totl", "wdi_sm_pop_netm", "wdi_ny_gdp_mktp_kd_zg", "wdi_ny_gdp_pcap_cd",
+                 "wdi_ny_gdp_pcap_kd_zg", "wdi_ny_gdp_pcap_pp_cd", "wdi_sl_uem_totl_zs", "undesa_ims2020_correspondence"),
+        schema=_schema(
+            {
+                "indicator": _col(str, "WDI indicator code."),
+                "iso3": _col(str, "Country or aggregate code.", checks=pa.Check.str_matches(ISO3)),
+                "country": _col(str, "Country or aggregate name (World Bank)."),
+                "year": _col(int, "Year."),
+                "value": _col(float, "Value in the indicator's unit."),
+            },
+            unique=["indicator", "iso3", "year"],
+        ),
+    ),
+]
+
+
 def _transcribed(name: str, title: str, description: str, seeds: tuple[str, ...], columns: dict, unique=None) -> TableSpec:
     return TableSpec(name, "transcribed", title, description, seeds, _schema({**columns, **CITATION_COLUMNS}, unique))
 

@@ -81,6 +81,8 @@ def write_datapackage(data_dir: Path = paths.DATA) -> Path:
     }
     target = data_dir / "datapackage.json"
     target.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _recorded_hashes.cache_clear()  # loads after a rebuild check against the new record
+    _load_cached.cache_clear()
     return target
 
 
@@ -111,7 +113,8 @@ def _load_cached(name: str) -> pd.DataFrame:
         )
         raise DataValidationError(f"{table.relative_path} differs from the version recorded in data/datapackage.json: {fix}")
     try:
-        frame = pd.read_csv(path, dtype=_read_dtypes(table), keep_default_na=True)
+        # Only empty cells are missing: UNHCR uses the code "NA" (a decision level) as a value.
+        frame = pd.read_csv(path, dtype=_read_dtypes(table), keep_default_na=False, na_values=[""])
         return table.schema.validate(frame)
     except (pandera.errors.SchemaError, ValueError, TypeError) as exc:
         first_line = str(exc).strip().splitlines()[0]
