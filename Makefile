@@ -15,7 +15,7 @@ export PERUMIG_DATA_MIRROR ?= $(if $(wildcard ../shared/data/raw),$(abspath ../s
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: reproduce test benchmark clean-env
+.PHONY: reproduce test benchmark clean-env environment
 
 reproduce: $(BIN)/perumig
 	$(BIN)/perumig reproduce
@@ -35,3 +35,8 @@ $(BIN)/perumig: requirements/lock.txt pyproject.toml
 
 clean-env:
 	rm -rf $(VENV)
+
+# After changing requirements/lock.txt: write environment.yml's pip section from it.
+environment:
+	{ sed -n '1,/^  - pip:$$/p' environment.yml; grep -v '^#' requirements/lock.txt | sed 's/^/      - /'; \
+	  echo '      - -e .'; } > environment.yml.new && mv environment.yml.new environment.yml

@@ -38,3 +38,20 @@ def test_ci_calls_the_readme_test_command():
     ci = (paths.ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make reproduce" in readme
     assert "make test" in ci
+
+
+def test_binder_conventions():
+    """repo2docker reads the root environment.yml; nothing else may take precedence or be missing."""
+    root = paths.ROOT
+    assert (root / "environment.yml").is_file()
+    # repo2docker prefers a binder/ or .binder/ folder, and would also act on these files if present
+    for competing in ("binder", ".binder", "requirements.txt", "Pipfile", "setup.py", "runtime.txt", "apt.txt"):
+        assert not (root / competing).exists(), competing
+    post_build = root / "postBuild"
+    assert not post_build.exists() or post_build.stat().st_mode & 0o111, "postBuild must be executable"
+    environment = yaml.safe_load((root / "environment.yml").read_text())
+    assert environment["channels"] == ["conda-forge"]
+    assert "jupyterlab" in _lock(), "Binder opens JupyterLab"
+    readme = (root / "README.md").read_text()
+    badge = re.search(r"\(https://mybinder\.org/v2/gh/[^)\s]+\)", readme)
+    assert badge and "urlpath=lab/tree/notebooks" in badge.group(0)

@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("fetch", help="fetch and checksum every registered raw file into data/raw/")
     build = commands.add_parser("build-data", help="rebuild data/processed/ and data/datapackage.json from raw files")
     build.add_argument("--check", action="store_true", help="only report committed files that differ from a rebuild")
-    commands.add_parser("reproduce", help="fetch, rebuild the data and run every section")
+    commands.add_parser("site", help="render the website reports/site/ from the published reports")
+    commands.add_parser("reproduce", help="fetch, rebuild the data, run every section and render the website")
     return parser
 
 
@@ -91,13 +92,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"ok {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
         elif arguments.command == "build-data":
             return _build_data(arguments.check)
+        elif arguments.command == "site":
+            from perumig import site
+
+            print(f"rendered {site.build_site()}")
         elif arguments.command == "reproduce":
-            from perumig import runner, sources
+            from perumig import runner, site, sources
 
             sources.fetch_all()
             _build_data(check=False)
             for folder in runner.run_all():
                 print(f"published {folder}")
+            print(f"rendered {site.build_site()}")
         return 0
     except PerumigError as error:
         print(f"perumig: error: {error}", file=sys.stderr)

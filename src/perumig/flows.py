@@ -46,6 +46,8 @@ def migrant_share(country: str, revision: int, start_year: int, end_year: int) -
         & destination["year"].between(start_year, end_year)
     ].copy()
     rows["key"] = [country if code == codes[0] else places.region_key(code) for code in rows["location_code"]]
+    # The 2020 workbook prints the world and some regions as capitalised headings ("WORLD").
+    rows["area"] = rows["area"].where(~rows["area"].str.isupper(), rows["area"].str.title())
     rows["order"] = rows["location_code"].map({code: position for position, code in enumerate(codes)})
     rows["source"] = f"{IMS_LABEL[revision]}, by destination, Table 3"
     columns = ["key", "area", "year", "migrant_share_pct", "migrant_stock", "population_thousands", "source"]
@@ -290,7 +292,7 @@ def plot_migrant_share(share: pd.DataFrame, statements: pd.DataFrame | None = No
                    label="Paper, Sec. 2.4 (0.5 % in 2015; just over 3.5 % in 2020)")
     ax.set(xlabel="", ylabel="International migrants, % of population")
     ax.set_title(f"Immigrant population as % of total population: {share['area'].iloc[0]} and world regions")
-    ax.legend(title=None)
+    ax.legend(title=None, bbox_to_anchor=(1.01, 1), loc="upper left")
     return fig
 
 
@@ -346,7 +348,7 @@ def plot_table1(table1: pd.DataFrame):
 def plot_origin_profiles(profiles: pd.DataFrame):
     from perumig import plotting
 
-    fig, axes = plotting.new_figure(ncols=2, figsize=(10, 4.2), sharey=True)
+    fig, axes = plotting.new_figure(nrows=2, figsize=(9, 6.5), layout="constrained")
     for ax, paper_year in zip(axes, (2010, 2017)):
         rows = profiles[profiles["paper_year"] == paper_year]
         wide = rows.pivot_table(index="origin", columns="ims_year", values="ims_share_pct", sort=False)
@@ -355,7 +357,7 @@ def plot_origin_profiles(profiles: pd.DataFrame):
         wide.plot(kind="barh", ax=ax, width=0.8, color=["black", "#0072B2", "#56B4E9"][: wide.shape[1]])
         ax.set(xlabel="% of immigrant population", ylabel="")
         ax.set_title(f"Origins of immigrants: paper {paper_year}", fontsize=11)
-        ax.legend(title=None, fontsize=8)
+        ax.legend(title=None, fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
     return fig
 
 
@@ -366,12 +368,11 @@ def plot_emigrants(emigrants: pd.DataFrame, country_name: str):
     columns = {"ims_share_pct": "UN DESA IMS 2020"}
     if "profile_share_pct" in emigrants:
         columns["profile_share_pct"] = "Migration profile (2020)"
-    wide = emigrants.set_index("destination")[list(columns)].rename(columns=columns)
-    wide.plot(kind="bar", ax=ax, width=0.8, color=["#0072B2", "black"][: wide.shape[1]])
-    ax.set(xlabel="", ylabel=f"% of people from {country_name} living abroad")
+    wide = emigrants.set_index("destination")[list(columns)].rename(columns=columns).iloc[::-1]
+    wide.plot(kind="barh", ax=ax, width=0.8, color=["#0072B2", "black"][: wide.shape[1]])
+    ax.set(ylabel="", xlabel=f"% of people from {country_name} living abroad")
     ax.set_title(f"Where people from {country_name} live abroad, 2020")
-    ax.tick_params(axis="x", rotation=30)
-    ax.legend(title=None)
+    ax.legend(title=None, loc="lower right")
     return fig
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from perumig import places
-from perumig.errors import ParameterError
+from perumig.errors import ParameterError, PerumigError
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ def declared(notebook: Path) -> dict[str, Parameter]:
     """The parameters of a notebook: name, default (a Python literal) and the comment beside it."""
     import papermill  # deferred: importing papermill costs about a second
 
+    if not notebook.is_file():
+        raise PerumigError(f"notebook {notebook.name} is missing from notebooks/; restore it from git (git checkout -- notebooks)")
     found = papermill.inspect_notebook(str(notebook))
     if not found:
         raise ParameterError(f"{notebook.name} has no cell tagged 'parameters'")

@@ -22,6 +22,9 @@ NOTEBOOKS = ROOT / "notebooks"  # source notebooks, committed without outputs
 REPORTS = ROOT / "reports"  # executed notebooks, figures, tables, values.json per section
 REPORT_RUNS = REPORTS / "runs"  # runs with non-default parameters
 FAILED_RUNS = REPORTS / "failed"  # failed notebooks kept for debugging (not committed)
+CLAIMS_REPORT = REPORTS / "claims.csv"  # every published number beside its reproduction
+SITE = REPORTS / "site"  # the static website for readers who do not run Python
+TEMPLATES = Path(__file__).resolve().parent / "templates"  # nbconvert and page templates
 
 # Environment variable through which the runner tells a notebook where to write its outputs.
 OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"

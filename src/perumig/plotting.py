@@ -39,8 +39,10 @@ def use_style() -> None:
 
 
 def source_note(fig: mpl.figure.Figure, text: str) -> None:
-    """Write 'Source: ...' under the plot area."""
-    fig.text(0.01, -0.02, f"Source: {text}", ha="left", va="top", fontsize=8, color="#444444", wrap=True)
+    """Write 'Source: ...' under everything already drawn (rotated tick labels included)."""
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # in inches
+    bottom = drawn.y0 / fig.get_figheight()
+    fig.text(0.01, bottom - 0.02, f"Source: {text}", ha="left", va="top", fontsize=8, color="#444444", wrap=True)
 
 
 def save(fig: mpl.figure.Figure, stem: Path) -> list[Path]:

@@ -96,10 +96,9 @@ def _make_deterministic(notebook_path: Path):
 
 
 def _export_html(notebook, target: Path) -> None:
-    from nbconvert import HTMLExporter
+    from perumig import site
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(site.notebook_html(notebook), encoding="utf-8")
 
 
 def _failure_message(error: Exception) -> str:
