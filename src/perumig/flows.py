@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from perumig import places, tables
+from perumig import places, schemas, tables
 from perumig.errors import ParameterError
 
 IMS_LABEL = {2020: "UN DESA IMS 2020", 2024: "UN DESA IMS 2024"}
@@ -66,6 +66,31 @@ def bilateral(destination: str, revision: int) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+UNHCR_VENEZUELANS = "UNHCR population statistics (end-year; refugees + asylum seekers + other in need + others of concern)"
+
+
+def venezuelan_host_ranking(year: int | None = None) -> pd.DataFrame:
+    """Latin American and Caribbean countries ranked by Venezuelans under UNHCR's mandate (latest year by default).
+
+    Venezuela itself is left out: it is the origin, not a host. Sections 3-5 take their default peers from it.
+    """
+    population = tables.load("unhcr_venezuelans")
+    region = places.members(places.LATIN_AMERICA_AND_CARIBBEAN) - {"VEN"}
+    year = int(population["year"].max()) if year is None else year
+    rows = population[(population["year"] == year) & population["asylum_iso3"].isin(region)]
+    rows = rows.sort_values(["total", "asylum_iso3"], ascending=[False, True])
+    return pd.DataFrame(
+        {
+            "rank": range(1, len(rows) + 1),
+            "iso3": rows["asylum_iso3"].to_numpy(),
+            "country": [places.name(code) for code in rows["asylum_iso3"]],
+            "year": year,
+            "venezuelans": rows["total"].to_numpy(),
+            "source": f"{UNHCR_VENEZUELANS}; region: UN DESA SDG region Latin America and the Caribbean",
+        }
+    )
+
+
 def has_origin_data(country: str, revision: int) -> bool:
     return revision == 2020 or country in BILATERAL_2024_DESTINATIONS
 
@@ -119,7 +144,7 @@ def venezuelans_over_time(country: str, start_year: int, end_year: int) -> pd.Da
     venezuela_series.append(
         pd.DataFrame(
             {
-                "source": "UNHCR population statistics (end-year; refugees + asylum seekers + other in need + others of concern)",
+                "source": UNHCR_VENEZUELANS,
                 "key": UNHCR_KEY,
                 "year": unhcr["year"],
                 "venezuelans": unhcr["total"],
@@ -131,7 +156,7 @@ def venezuelans_over_time(country: str, start_year: int, end_year: int) -> pd.Da
         venezuela_series.append(
             pd.DataFrame(
                 {
-                    "source": counts["seed_file"].map(seed_label) + ", " + counts["seed_section"],
+                    "source": counts["seed_file"].map(schemas.seed_label) + ", " + counts["seed_section"],
                     "key": "SEED",
                     "year": counts["year"],
                     "venezuelans": counts["venezuelans"].astype(float),
@@ -141,19 +166,6 @@ def venezuelans_over_time(country: str, start_year: int, end_year: int) -> pd.Da
     frame = pd.concat(venezuela_series, ignore_index=True)
     frame = frame[frame["year"].between(start_year, end_year) & (frame["venezuelans"] > 0)]
     return frame.sort_values(["source", "year"], kind="stable").reset_index(drop=True)
-
-
-SEED_LABELS = {
-    "undp_policy_paper_peru_migration.txt": "UNDP paper",
-    "migration_profile_peru_2020.txt": "Migration profile (2020)",
-    "news_2025-09-30_peru_migration_policy_study.txt": "News, 30 Sep 2025",
-    "news_2025-04-08_peru_us_border_trade.txt": "News, 8 Apr 2025",
-    "news_2025-11-30_tacna_state_of_emergency.txt": "News, 30 Nov 2025",
-}
-
-
-def seed_label(seed_file: str) -> str:
-    return SEED_LABELS.get(seed_file, seed_file)
 
 
 def paper_share_statements() -> pd.DataFrame:

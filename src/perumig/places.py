@@ -10,6 +10,7 @@ from perumig import tables
 from perumig.errors import ParameterError
 
 WORLD = 900
+LATIN_AMERICA_AND_CARIBBEAN = 1830  # UN DESA's SDG region
 # Short, stable keys for the aggregates the paper compares Peru with (used in values.json keys).
 REGION_KEYS = {900: "WORLD", 1830: "LAC", 931: "SOUTH_AMERICA"}
 
@@ -41,6 +42,11 @@ def m49(iso3: str) -> int:
 
 def name(iso3: str) -> str:
     return str(_countries().loc[check_iso3(iso3), "name"])
+
+
+def members(sdg_region_code: int) -> set[str]:
+    """ISO3 codes of the countries and areas of an SDG region."""
+    return set(_countries().index[_countries()["sdg_region_code"] == sdg_region_code])
 
 
 def region_key(location_code: int) -> str:

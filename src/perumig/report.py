@@ -53,7 +53,7 @@ class SectionReport:
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return value
         number = round(float(value), VALUE_DECIMALS)
-        self.values[key] = int(number) if number.is_integer() and abs(number) >= 1 else number
+        self.values[key] = int(number) if number.is_integer() else number
         self.value_sources[key] = source
         return value
 

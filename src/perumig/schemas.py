@@ -235,6 +235,20 @@ PROFILE = "migration_profile_peru_2020.txt"
 NEWS_2025_09 = "news_2025-09-30_peru_migration_policy_study.txt"
 NEWS_2025_04 = "news_2025-04-08_peru_us_border_trade.txt"
 NEWS_2025_11 = "news_2025-11-30_tacna_state_of_emergency.txt"
+SEED_LABELS = {
+    PAPER: "UNDP paper",
+    PROFILE: "Migration profile (2020)",
+    NEWS_2025_09: "News, 30 Sep 2025",
+    NEWS_2025_04: "News, 8 Apr 2025",
+    NEWS_2025_11: "News, 30 Nov 2025",
+}
+
+
+def seed_label(seed_file: str) -> str:
+    """Short name of a seed document for tables and figure notes."""
+    return SEED_LABELS.get(seed_file, seed_file)
+
+
 PARTIAL_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 DIRECTIONS = ["opening", "restrictive", "neutral"]
 QUALIFIERS = ["exact", "about", "around", "approximately", "more_than", "less_than", "just_over"]
@@ -400,6 +414,43 @@ TRANSCRIBED_TABLES: list[TableSpec] = [
     ),
 ]
 
+
+CLAIM_CHECKS = ["recomputed", "consistency", "transcribed"]
+CLAIM_QUALIFIERS = QUALIFIERS + ["over", "almost", "up_to", "at_least", "between_low", "between_high"]
+
+TRANSCRIBED_TABLES.append(
+    TableSpec(
+        "claims",
+        "transcribed",
+        "Claims ledger: every quantitative statement of the paper and the seeds",
+        "One row per number stated in the paper (all sections, footnotes, Annex 1) and the four later seeds, with the "
+        "sentence it comes from and how the compendium checks it: recomputed (a values.json key of a section run, "
+        "with a tolerance), consistency (a rule over other claims) or transcribed (closed source, with the reason).",
+        (PAPER, PROFILE, NEWS_2025_04, NEWS_2025_09, NEWS_2025_11),
+        _schema(
+            {
+                "claim_id": _col(str, "Stable id: seed, section and a slug."),
+                "seed_file": CITATION_COLUMNS["seed_file"],
+                "seed_section": CITATION_COLUMNS["seed_section"],
+                "sentence": _col(str, "The sentence (or table row) holding the number, verbatim."),
+                "published_value": _col(float, "The number as published."),
+                "qualifier": _col(str, "Its wording (exact, about, more_than, ...).", checks=pa.Check.isin(CLAIM_QUALIFIERS)),
+                "unit": _col(str, "Unit of the number."),
+                "year": _col("Int64", "Year the number refers to, where stated.", nullable=True),
+                "check": _col(str, "How it is checked.", checks=pa.Check.isin(CLAIM_CHECKS)),
+                "values_key": _col(str, "values.json key that recomputes it (recomputed claims).", nullable=True),
+                "dataset": _col(str, "Dataset behind the recomputation.", nullable=True),
+                "consistency_rule": _col(str, "Arithmetic over {claim_id}s (consistency claims).", nullable=True),
+                "tolerance": _col(float, "Accepted absolute difference, in the claim's unit.", nullable=True,
+                                  checks=pa.Check.ge(0)),
+                "reason": _col(str, "Why it cannot be recomputed here (transcribed claims).", nullable=True),
+                "cited_source": CITATION_COLUMNS["cited_source"],
+                "note": _col(str, "Wording ambiguities and how the check reads them.", nullable=True),
+            },
+            unique=["claim_id"],
+        ),
+    )
+)
 
 def all_tables() -> dict[str, TableSpec]:
     return {spec.name: spec for spec in PROCESSED_TABLES + TRANSCRIBED_TABLES}

@@ -1,0 +1,652 @@
+"""Sections 3-4 of the paper: the government's response to migration, tested against UNHCR data.
+
+Data functions return tidy frames with a `source` column; then `check_parameters`; then the plot
+functions, each returning a matplotlib figure for SectionReport.figure; then the functions that write
+the notebook's interpretive sentences from the numbers, so the text stays true when parameters change.
+
+UNHCR's asylum tables count some countries' applications and decisions in cases (C, a household file)
+rather than persons (P). The two cannot be added, and the paper and the seeds count persons, so every
+UNHCR sum here uses the person rows only; `excluded_cases` reports what that leaves out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perumig import flows, places, tables
+from perumig.errors import ParameterError
+from perumig.schemas import seed_label
+
+ORIGIN = "VEN"
+PERU = "PER"
+DEFAULT_PEER_COUNT = 4
+AGREEMENT_TOLERANCE = 0.05
+# The years in the title of the paper's Figure 3 ("Timeline of migration-related legislation in Peru, 2017–2022").
+FIGURE3_YEARS = (2017, 2022)
+# "These years also saw an exponential increase in applications [...] the percentage of applications that were
+# approved decreased" (Sec. 3.1): the years of the applications surge the paragraph describes.
+CLAIM_YEARS = (2017, 2019)
+REFUGEE_STATUS_FACT = "venezuelan_refugee_status_2016_2019"
+DIRECTION_COLOURS = {"opening": "#009E73", "restrictive": "#D55E00", "neutral": "#7F7F7F"}
+ADMINISTRATION_COLOURS = ("#E3ECF5", "#F3E6D8", "#E6F0E0")
+TYPE_LABELS = {
+    "supreme_decree": "Supreme Decree",
+    "legislative_decree": "Legislative Decree",
+    "migration_authority_resolution": "Migraciones Resolution",
+    "emergency_decree": "Emergency Decree",
+    "court_ruling": "Court ruling",
+    "state_of_emergency": "State of emergency",
+}
+
+UNHCR_APPLICATIONS = "UNHCR Refugee Population Statistics, asylum applications (persons)"
+UNHCR_DECISIONS = "UNHCR Refugee Population Statistics, asylum decisions (persons)"
+UNHCR_POPULATION = "UNHCR Refugee Population Statistics, Venezuelans under UNHCR's mandate (end-year)"
+TABLE2_SOURCE = "UNDP paper Sec. 3.1, Table 2 (Ministry of Foreign Affairs, SAIP No. 405-2022)"
+RATE_ALL = "recognition_rate_all_pct"
+RATE_SUBSTANTIVE = "recognition_rate_substantive_pct"
+RATE_DEFINITIONS = {
+    RATE_ALL: "recognised / total decisions (otherwise-closed files count as decisions)",
+    RATE_SUBSTANTIVE: "recognised / (recognised + rejected) (decisions on substance only)",
+}
+
+
+# Legislation (paper Sec. 3.1 and Figure 3; later seeds).
+
+
+def placement_date(date: str) -> pd.Timestamp:
+    """Where a legislation date is drawn on a time axis.
+
+    Dates are stored as precisely as the seed gives them. Full dates (yyyy-mm-dd) are drawn on that day.
+    A month (yyyy-mm) is drawn on the 15th, the middle of the month; a year (yyyy) on 1 July, the middle
+    of the year. The placement is only for drawing and ordering: tables keep the date as stored.
+    """
+    parts = date.split("-")
+    if len(parts) == 3:
+        return pd.Timestamp(date)
+    if len(parts) == 2:
+        return pd.Timestamp(f"{date}-15")
+    return pd.Timestamp(f"{date}-07-01")
+
+
+def _instrument_labels(rows: pd.DataFrame) -> list[str]:
+    """`Supreme Decree 002-2021-IN (1/2)`: type and number, numbered where one numbered instrument has several
+    rows. Instruments without a number (rulings, states of emergency) are told apart by their dates."""
+    base = [
+        TYPE_LABELS.get(kind, kind.replace("_", " ").capitalize()) + (f" {number}" if pd.notna(number) else "")
+        for kind, number in zip(rows["instrument_type"], rows["instrument_number"])
+    ]
+    totals = pd.Series(base).value_counts()
+    seen: dict[str, int] = {}
+    labels = []
+    for label, number in zip(base, rows["instrument_number"]):
+        seen[label] = seen.get(label, 0) + 1
+        repeated = totals[label] > 1 and pd.notna(number)
+        labels.append(f"{label} ({seen[label]}/{totals[label]})" if repeated else label)
+    return labels
+
+
+def legislation(figure3_only: bool) -> pd.DataFrame:
+    """The legislation table in date order, with its drawing date (`placement_date`) and a label per row."""
+    rows = tables.load("legislation")
+    if figure3_only:
+        rows = rows[rows["in_figure3"]]
+    rows = rows.assign(placed=rows["date"].map(placement_date))
+    rows = rows.sort_values(["placed", "instrument_id"]).reset_index(drop=True)
+    rows["label"] = _instrument_labels(rows)
+    rows["source"] = rows["seed_file"].map(seed_label) + ", " + rows["seed_section"]
+    columns = ["date", "placed", "label", "direction", "direction_evidence", "administration", "title", "instrument_id",
+               "in_figure3", "source"]
+    return rows[columns]
+
+
+def date_contradictions() -> pd.DataFrame:
+    """Rows whose date in the paper's footnote and running text disagree.
+
+    Every row carries a `date_note`; a contradiction is a row with a `date_in_text` (the text implies a
+    specific other date) or whose note says CONTRADICTION or mismatch (the text disagrees only loosely).
+    """
+    rows = tables.load("legislation")
+    flagged = rows["date_in_text"].notna() | rows["date_note"].str.contains("contradiction|mismatch", case=False)
+    rows = rows[flagged.fillna(False).astype(bool)]
+    return pd.DataFrame(
+        {
+            "instrument_id": rows["instrument_id"],
+            "date_used": rows["date"],
+            "date_in_text": rows["date_in_text"],
+            "note": rows["date_note"],
+            "source": rows["seed_file"].map(seed_label) + ", " + rows["seed_section"],
+        }
+    ).reset_index(drop=True)
+
+
+def administration_spans() -> pd.DataFrame:
+    """The administrations the seeds date, as spans on a time axis.
+
+    The seeds give years only (Kuczynski 2016–2018, Vizcarra 2018–2020). A span runs from 1 January of its
+    first year to 31 December of its last, except that where one administration ends in the year the next
+    begins, the boundary is drawn on 1 July of that year: the mid-year placement of `placement_date`, and
+    the paper's own "change of government in mid-2018" (Sec. 3.1). Administrations without years
+    (the Jerí Administration of the 2025 news) are not drawn.
+    """
+    rows = tables.load("administrations").dropna(subset=["start_year", "end_year"]).sort_values("start_year")
+    starts = [pd.Timestamp(f"{year}-01-01") for year in rows["start_year"]]
+    ends = [pd.Timestamp(f"{year + 1}-01-01") for year in rows["end_year"]]
+    for position in range(1, len(starts)):
+        if rows["start_year"].iloc[position] == rows["end_year"].iloc[position - 1]:
+            boundary = placement_date(str(rows["start_year"].iloc[position]))
+            starts[position], ends[position - 1] = boundary, boundary
+    return pd.DataFrame(
+        {
+            "administration": rows["administration"].to_numpy(),
+            "start": starts,
+            "end": ends,
+            "source": ("UNDP paper, " + rows["seed_section"]).to_numpy(),
+        }
+    )
+
+
+def policy_direction(rows: pd.DataFrame) -> pd.DataFrame:
+    """The compendium's own summary (not the paper's): opening minus restrictive measures to date.
+
+    Each instrument counts +1 (opening), -1 (restrictive) or 0 (neutral) on its drawing date.
+    """
+    steps = rows["direction"].map({"opening": 1, "restrictive": -1, "neutral": 0})
+    frame = pd.DataFrame(
+        {
+            "placed": rows["placed"],
+            "label": rows["label"],
+            "direction": rows["direction"],
+            "opening_to_date": (rows["direction"] == "opening").cumsum(),
+            "restrictive_to_date": (rows["direction"] == "restrictive").cumsum(),
+            "net_direction": steps.cumsum(),
+        }
+    )
+    frame["source"] = "compendium summary of the legislation table (" + rows["source"] + ")"
+    return frame.reset_index(drop=True)
+
+
+def direction_counts(rows: pd.DataFrame) -> pd.DataFrame:
+    counts = rows["direction"].value_counts().reindex(list(DIRECTION_COLOURS), fill_value=0)
+    return pd.DataFrame({"direction": counts.index, "instruments": counts.to_numpy(),
+                         "source": "legislation table (UNDP paper Sec. 3.1 footnotes; later seeds)"})
+
+
+def timeline_summary(rows: pd.DataFrame, spans: pd.DataFrame, first_year: int, last_year: int) -> str:
+    """The paper's reading of Figure 3 put to the table: how many instruments, of which direction, per year,
+    before and after the last change of administration the seeds date."""
+    change = spans["start"].iloc[-1]
+    low, high = pd.Timestamp(f"{first_year}-01-01"), pd.Timestamp(f"{last_year + 1}-01-01")
+    parts = []
+    for name, start, end in (("before", low, change), ("after", change, high)):
+        part = rows[(rows["placed"] >= start) & (rows["placed"] < end)]
+        years = (end - start).days / 365.25
+        counts = part["direction"].value_counts()
+        parts.append(
+            f"{name} it ({start:%d %B %Y} to {end - pd.Timedelta(days=1):%d %B %Y}), {len(part)} instruments, "
+            f"{len(part) / years:.1f} a year ({counts.get('opening', 0)} opening, {counts.get('restrictive', 0)} restrictive)"
+        )
+    return (f"The change to the {spans['administration'].iloc[-1]} is drawn on {change:%d %B %Y} "
+            f"(see `administration_spans`). In the timeline, {parts[0]}; {parts[1]}.")
+
+
+def direction_by_period(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """Instruments by direction within each dated administration, and after the last one."""
+    bins = [pd.Timestamp.min, *spans["start"].tolist()[1:], spans["end"].iloc[-1], pd.Timestamp.max]
+    names = [*spans["administration"], "after the administrations the paper dates"]
+    period = pd.cut(rows["placed"], bins=bins, labels=names, right=False)
+    table = pd.crosstab(period, rows["direction"]).reindex(columns=list(DIRECTION_COLOURS), fill_value=0)
+    table = table.reindex(names, fill_value=0)
+    table.index.name = "period"
+    return table.reset_index()
+
+
+# Table 2 (paper Sec. 3.1) against UNHCR.
+
+
+def excluded_cases(countries: list[str], start_year: int, end_year: int) -> pd.DataFrame:
+    """UNHCR rows of these asylum countries counted in cases rather than persons, left out of every sum here
+    (see module docstring)."""
+    frames = []
+    for name, column in (("unhcr_asylum_applications", "applied"), ("unhcr_asylum_decisions", "total_decisions")):
+        rows = tables.load(name)
+        rows = rows[(rows["persons_or_cases"] == "C") & rows["year"].between(start_year, end_year)
+                    & rows["asylum_iso3"].isin(countries)]
+        frames.append(rows.groupby(["asylum_iso3", "year"], as_index=False)[column].sum()
+                      .rename(columns={column: "cases"}).assign(table=name))
+    return pd.concat(frames, ignore_index=True)[["table", "asylum_iso3", "year", "cases"]]
+
+
+def _persons(name: str) -> pd.DataFrame:
+    rows = tables.load(name)
+    return rows[rows["persons_or_cases"] == "P"]
+
+
+def unhcr_asylum_by_year(country: str, origin: str | None = None) -> pd.DataFrame:
+    """UNHCR applications and decisions in ``country`` by year (all origins unless ``origin``), persons only.
+
+    Decision levels (first instance, review, appeal) are added: each is a decision taken in that year.
+    """
+    applications, decisions = _persons("unhcr_asylum_applications"), _persons("unhcr_asylum_decisions")
+    applications = applications[applications["asylum_iso3"] == country]
+    decisions = decisions[decisions["asylum_iso3"] == country]
+    if origin:
+        applications = applications[applications["origin_iso3"] == origin]
+        decisions = decisions[decisions["origin_iso3"] == origin]
+    counts = ["recognized", "complementary_protection", "rejected", "otherwise_closed", "total_decisions"]
+    frame = (applications.groupby("year")["applied"].sum().to_frame("applications")
+             .join(decisions.groupby("year")[counts].sum(), how="outer").fillna(0).reset_index())
+    frame[RATE_ALL] = _rate(frame["recognized"], frame["total_decisions"])
+    frame[RATE_SUBSTANTIVE] = _rate(frame["recognized"], frame["recognized"] + frame["rejected"])
+    return frame
+
+
+def _rate(part: pd.Series, whole: pd.Series) -> pd.Series:
+    return (part / whole.where(whole > 0)) * 100
+
+
+def table2_comparison(country: str) -> pd.DataFrame:
+    """The paper's Table 2 with its acceptance rate, beside UNHCR's applications and recognitions.
+
+    The acceptance rate is the paper's own measure: accepted / submitted in the same year.
+    """
+    paper = tables.load("paper_table2_refugee_applications")
+    unhcr = unhcr_asylum_by_year(country).set_index("year")
+    frame = paper[["year", "period", "submitted", "accepted"]].copy()
+    frame["acceptance_rate_pct"] = _rate(frame["accepted"], frame["submitted"])
+    for column in ("applications", "recognized", "rejected", "total_decisions", RATE_ALL, RATE_SUBSTANTIVE):
+        frame[f"unhcr_{column}"] = frame["year"].map(unhcr[column])
+    frame["applications_diff"] = frame["unhcr_applications"] - frame["submitted"]
+    frame["applications_diff_pct"] = _rate(frame["applications_diff"], frame["submitted"])
+    frame["recognized_diff"] = frame["unhcr_recognized"] - frame["accepted"]
+    frame["recognized_diff_pct"] = _rate(frame["recognized_diff"], frame["accepted"])
+    cases = set(excluded_cases([country], int(frame["year"].min()), int(frame["year"].max()))["year"])
+    frame["known_reasons"] = [_table2_reasons(period, year in cases) for period, year in zip(frame["period"], frame["year"])]
+    frame["source"] = f"{TABLE2_SOURCE}; {UNHCR_APPLICATIONS}; {UNHCR_DECISIONS}"
+    return frame
+
+
+def _table2_reasons(period: str, has_cases: bool) -> str:
+    reasons = []
+    if period != "January–December":
+        reasons.append(f"the paper covers {period} only")
+    if has_cases:
+        reasons.append("UNHCR counts part of this year in cases, left out here")
+    reasons.append("UNHCR counts a recognition in the year the decision is taken, not the year applied")
+    return "; ".join(reasons)
+
+
+def approval_check(table2: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
+    """The approval rate over the years of the paper's claim, by the paper's measure and by UNHCR's two."""
+    years = table2[table2["year"].between(first_year, last_year)]
+    measures = {
+        "acceptance_rate_pct": ("paper: accepted / submitted (same year)", TABLE2_SOURCE),
+        f"unhcr_{RATE_ALL}": (f"UNHCR: {RATE_DEFINITIONS[RATE_ALL]}", UNHCR_DECISIONS),
+        f"unhcr_{RATE_SUBSTANTIVE}": (f"UNHCR: {RATE_DEFINITIONS[RATE_SUBSTANTIVE]}", UNHCR_DECISIONS),
+    }
+    return pd.concat(
+        [pd.DataFrame({"measure": label, "year": years["year"], "rate_pct": years[column], "source": source})
+         for column, (label, source) in measures.items()],
+        ignore_index=True,
+    )
+
+
+def approval_verdict(check: pd.DataFrame) -> pd.DataFrame:
+    """For each measure: did the rate fall from year to year ('decreased'), and from first to last year?"""
+    rows = []
+    for measure, rates in check.groupby("measure", sort=False):
+        values = rates["rate_pct"].to_numpy()
+        every_year = bool(np.all(np.diff(values) < 0))
+        overall = values[-1] < values[0]
+        verdict = ("decreased every year" if every_year else "lower at the end, not every year" if overall
+                   else "did not decrease")
+        rows.append({"measure": measure, "first_year": int(rates["year"].iloc[0]), "first_pct": values[0],
+                     "last_year": int(rates["year"].iloc[-1]), "last_pct": values[-1],
+                     "change_pp": values[-1] - values[0], "verdict": verdict, "source": rates["source"].iloc[0]})
+    return pd.DataFrame(rows)
+
+
+def approval_summary(verdict: pd.DataFrame) -> str:
+    """The generated reading of the paper's sentence "the percentage of applications that were approved decreased"."""
+    paper, *unhcr = verdict.itertuples()
+    holds = paper.verdict != "did not decrease"
+    text = (
+        f"By the paper's own measure (Table 2, accepted / submitted), the approval rate went from {paper.first_pct:.3f} % in "
+        f"{paper.first_year} to {paper.last_pct:.3f} % in {paper.last_year}: it {paper.verdict}, so the sentence "
+        f"{'holds' if holds else 'does not hold'} for Table 2."
+    )
+    parts = [f"{row.measure.removeprefix('UNHCR: ')} went from {row.first_pct:.1f} % to {row.last_pct:.1f} % "
+             f"({row.verdict})" for row in unhcr]
+    text += (" Measured on the decisions actually taken each year (UNHCR), " + "; ".join(parts) + ". "
+             "Accepted / submitted also falls whenever applications grow faster than decisions are taken, so it "
+             "measures the backlog as well as the rate at which claims are approved.")
+    return text
+
+
+# Recognition of Venezuelans: the country beside the other main hosts.
+
+
+def default_peers(country: str, count: int = DEFAULT_PEER_COUNT) -> list[str]:
+    """The ``count`` largest hosts of `flows.venezuelan_host_ranking`, without ``country``: the default `peers`."""
+    ranking = flows.venezuelan_host_ranking()
+    return ranking.loc[ranking["iso3"] != country, "iso3"].head(count).tolist()
+
+
+def venezuelan_decisions(countries: list[str], start_year: int, end_year: int) -> pd.DataFrame:
+    """Decisions on Venezuelans' asylum claims by country and year (persons), with the recognition rate."""
+    decisions = _persons("unhcr_asylum_decisions")
+    rows = decisions[(decisions["origin_iso3"] == ORIGIN) & decisions["asylum_iso3"].isin(countries)
+                     & decisions["year"].between(start_year, end_year)]
+    counts = ["recognized", "complementary_protection", "rejected", "otherwise_closed", "total_decisions"]
+    frame = rows.groupby(["asylum_iso3", "year"], as_index=False)[counts].sum()
+    frame["country"] = frame["asylum_iso3"].map({code: places.name(code) for code in countries})
+    frame[RATE_ALL] = _rate(frame["recognized"], frame["total_decisions"])
+    frame["order"] = frame["asylum_iso3"].map({code: position for position, code in enumerate(countries)})
+    frame["source"] = UNHCR_DECISIONS + ", origin Venezuela"
+    frame = frame.sort_values(["order", "year"]).drop(columns="order").reset_index(drop=True)
+    return frame[["asylum_iso3", "country", "year", *counts, RATE_ALL, "source"]]
+
+
+def without_decisions(countries: list[str], decisions: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
+    """Country-years with no decision on a Venezuelan claim (absent or zero), dropped from rates and the model."""
+    full = pd.MultiIndex.from_product([countries, range(start_year, end_year + 1)], names=["asylum_iso3", "year"])
+    decided = decisions.loc[decisions["total_decisions"] > 0].set_index(["asylum_iso3", "year"]).index
+    missing = full.difference(decided).to_frame(index=False)
+    return missing.sort_values(["asylum_iso3", "year"]).reset_index(drop=True)
+
+
+def _glm_data(decisions: pd.DataFrame) -> pd.DataFrame:
+    return decisions[decisions["total_decisions"] > 0].reset_index(drop=True)
+
+
+def _binomial_glm(data: pd.DataFrame, exog: pd.DataFrame):
+    """Binomial GLM of the share recognised, each country-year weighted by its number of decisions.
+
+    The same likelihood as the two-column (recognised, not recognised) form, but statsmodels' `scale="X2"`
+    only counts the trials when they are given as `var_weights`: with the two-column form it divides the
+    Pearson chi2 without them and understates the dispersion.
+    """
+    import statsmodels.api as sm
+
+    share = data["recognized"] / data["total_decisions"]
+    return sm.GLM(share, exog, family=sm.families.Binomial(), var_weights=data["total_decisions"])
+
+
+def _year_effects(data: pd.DataFrame) -> pd.DataFrame:
+    return pd.get_dummies(data["year"].astype(str), prefix="year", drop_first=True, dtype=float)
+
+
+def recognition_glm(decisions: pd.DataFrame, country: str) -> pd.DataFrame:
+    """Binomial GLM of recognition on (country vs pooled peers) and year fixed effects.
+
+    Each country-year is one binomial observation (successes = recognised, failures = the other
+    decisions; see `_binomial_glm`). The row `binomial` uses the binomial variance; `quasi-binomial` re-scales it by the
+    Pearson chi2 / df dispersion (statsmodels `scale="X2"`), which widens the intervals when
+    decisions vary more than a binomial allows. The odds ratio is the same in both.
+    """
+    data = _glm_data(decisions)
+    exog = pd.concat([pd.Series(1.0, index=data.index, name="const"),
+                      (data["asylum_iso3"] == country).astype(float).rename("country"), _year_effects(data)], axis=1)
+    model = _binomial_glm(data, exog)
+    binomial = model.fit()
+    dispersion = binomial.pearson_chi2 / binomial.df_resid
+    rows = []
+    for variant, fitted in (("binomial", binomial), ("quasi-binomial", model.fit(scale="X2"))):
+        low, high = fitted.conf_int().loc["country"]
+        rows.append({"variant": variant, "odds_ratio": np.exp(fitted.params["country"]), "ci_low": np.exp(low),
+                     "ci_high": np.exp(high), "p_value": fitted.pvalues["country"], "scale": fitted.scale,
+                     "pearson_chi2_per_df": dispersion, "observations": int(fitted.nobs),
+                     "df_resid": int(fitted.df_resid)})
+    frame = pd.DataFrame(rows)
+    frame["source"] = UNHCR_DECISIONS + ", origin Venezuela; compendium model"
+    return frame
+
+
+def odds_ratios_by_peer(decisions: pd.DataFrame, country: str) -> pd.DataFrame:
+    """The country's odds ratio against each peer separately (one dummy per country, year fixed effects),
+    with quasi-binomial 95 % intervals: shows whether the pooled ratio hides peers that differ."""
+    data = _glm_data(decisions)
+    peers = [code for code in dict.fromkeys(data["asylum_iso3"]) if code != country]
+    dummies = pd.DataFrame({code: (data["asylum_iso3"] == code).astype(float) for code in peers})
+    exog = pd.concat([pd.Series(1.0, index=data.index, name="const"), dummies, _year_effects(data)], axis=1)
+    fitted = _binomial_glm(data, exog).fit(scale="X2")
+    intervals = fitted.conf_int()
+    # The country is the reference level, so its odds ratio against a peer is exp(-coefficient of that peer).
+    return pd.DataFrame(
+        {
+            "peer_iso3": peers,
+            "peer": [data.loc[data["asylum_iso3"] == code, "country"].iloc[0] for code in peers],
+            "odds_ratio": [np.exp(-fitted.params[code]) for code in peers],
+            "ci_low": [np.exp(-intervals.loc[code, 1]) for code in peers],
+            "ci_high": [np.exp(-intervals.loc[code, 0]) for code in peers],
+            "source": UNHCR_DECISIONS + ", origin Venezuela; compendium model (quasi-binomial)",
+        }
+    )
+
+
+def glm_summary(glm: pd.DataFrame, by_peer: pd.DataFrame, country_name: str) -> str:
+    """The model's reading, from its numbers: direction, intervals, dispersion, and the spread across peers."""
+    variants = glm.set_index("variant")
+    binomial, quasi = variants.loc["binomial"], variants.loc["quasi-binomial"]
+    dispersion = binomial["pearson_chi2_per_df"]
+    includes_one = quasi["ci_low"] <= 1 <= quasi["ci_high"]
+    spread = ", ".join(f"{row.peer} {row.odds_ratio:.2f}" for row in by_peer.itertuples())
+    return (
+        f"Holding the year fixed, the odds that a decision on a Venezuelan's claim in {country_name} was a recognition were "
+        f"{binomial['odds_ratio']:.2f} times those in the peers pooled (binomial 95 % interval "
+        f"{binomial['ci_low']:.2f}–{binomial['ci_high']:.2f}). The Pearson chi2 per degree of freedom is {dispersion:.1f}; "
+        + ("a binomial model expects about 1, so decisions vary far more than independent trials would and the binomial "
+           "interval is too narrow. " if dispersion > 1 else "a binomial model expects about 1, so there is no sign of "
+           "overdispersion. ")
+        + f"Allowing for it (quasi-binomial) the interval is {quasi['ci_low']:.2f}–{quasi['ci_high']:.2f}, which "
+        + ("includes 1: the data do not separate the country from its peers pooled. " if includes_one
+           else "excludes 1. ")
+        + f"Against each peer separately the odds ratio is {spread}."
+    )
+
+
+# Flows against policy (Sec. 3-4).
+
+
+def flows_and_applications(country: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """Venezuelans under UNHCR's mandate (end-year stock) and Venezuelans' asylum applications (persons) by year."""
+    population = tables.load("unhcr_venezuelans")
+    population = population[population["asylum_iso3"] == country].set_index("year")["total"]
+    applications = unhcr_asylum_by_year(country, ORIGIN).set_index("year")["applications"]
+    years = pd.Index(range(start_year, end_year + 1), name="year")
+    frame = pd.DataFrame({"venezuelans": population.reindex(years), "applications": applications.reindex(years)})
+    frame = frame.reset_index()
+    frame["source"] = f"{UNHCR_POPULATION}; {UNHCR_APPLICATIONS}, origin Venezuela"
+    return frame
+
+
+# Consistency of the seeds' figures with Table 2 and UNHCR.
+
+
+def agreement(stated: float, computed: float, tolerance: float = AGREEMENT_TOLERANCE) -> tuple[float, str]:
+    """Relative difference (computed - stated) / stated, and 'agrees' when it is within ±``tolerance`` (5 %).
+
+    Seeds round their figures ("more than 482,500", "1,200"), so an exact match is not expected; 5 % is wide
+    enough for that rounding and narrow enough to flag a different population or period. The seed's
+    qualifier (more than, about) is shown but not used: round figures so worded are read as approximate.
+    """
+    difference = (computed - stated) / stated
+    return difference, "agrees" if abs(difference) <= tolerance else "differs"
+
+
+def seed_consistency(table2: pd.DataFrame, country: str) -> pd.DataFrame:
+    """The migration profile's (2020) asylum, permit and refugee figures against Table 2 and UNHCR."""
+    facts = tables.load("seed_scalar_facts").set_index("fact_id")
+    venezuelans = unhcr_asylum_by_year(country, ORIGIN).set_index("year")
+    population = tables.load("unhcr_venezuelans")
+    population = population[population["asylum_iso3"] == country].set_index("year")
+    paper = table2.set_index("year")
+    # The years of the profile's "between 2016-2019", read from the fact's id.
+    first, last = (int(part) for part in REFUGEE_STATUS_FACT.split("_")[-2:])
+    years = list(range(first, last + 1))
+    span = f"{years[0]}–{years[-1]}"
+    comparisons = [  # (fact, short key for values.json, what it is compared with, value, source)
+        ("venezuelan_asylum_requests", "table2_submitted", f"Table 2 submitted, all nationalities, {span}", paper.loc[years, "submitted"].sum(), TABLE2_SOURCE),
+        ("venezuelan_asylum_requests", "unhcr_applications", f"UNHCR applications by Venezuelans, {span}", venezuelans.loc[years, "applications"].sum(), UNHCR_APPLICATIONS),
+        ("venezuelan_asylum_requests", "unhcr_asylum_seekers", f"UNHCR Venezuelan asylum seekers (stock), end {years[-1]}", population.loc[years[-1], "asylum_seekers"], UNHCR_POPULATION),
+        (REFUGEE_STATUS_FACT, "table2_accepted", f"Table 2 accepted, all nationalities, {span}", paper.loc[years, "accepted"].sum(), TABLE2_SOURCE),
+        (REFUGEE_STATUS_FACT, "unhcr_recognitions", f"UNHCR recognitions of Venezuelans, {span}", venezuelans.loc[years, "recognized"].sum(), UNHCR_DECISIONS),
+        (REFUGEE_STATUS_FACT, "unhcr_refugees", f"UNHCR Venezuelan refugees (stock), end {years[-1]}", population.loc[years[-1], "refugees"], UNHCR_POPULATION),
+        ("venezuelan_temporary_residence_permit_obtained", "permits", "no open dataset of permits", np.nan, ""),
+    ]
+    rows = []
+    for fact_id, check, compared_with, value, source in comparisons:
+        fact = facts.loc[fact_id]
+        if np.isnan(value):
+            difference, verdict = np.nan, "not recomputable here"
+            reason = "PTP/CPP permits are counted by Peru's migration authority; no open dataset of permits is part of this compendium"
+        else:
+            difference, verdict = agreement(fact["value"], value)
+            reason = ""
+        rows.append({"fact_id": fact_id, "check": check, "stated": fact["value"], "qualifier": fact["qualifier"],
+                     "compared_with": compared_with, "value": value, "relative_diff_pct": difference * 100,
+                     "verdict": verdict, "reason": reason,
+                     "source": f"{seed_label(fact['seed_file'])}, {fact['seed_section']}" + (f"; {source}" if source else "")})
+    return pd.DataFrame(rows)
+
+
+def consistency_summary(checks: pd.DataFrame) -> str:
+    lines = [
+        f"- {row.fact_id.replace('_', ' ')} ({row.qualifier.replace('_', ' ')} {row.stated:,.0f}) vs {row.compared_with}: "
+        + (f"{row.value:,.0f}, {row.relative_diff_pct:+.1f} % → **{row.verdict}**" if pd.notna(row.value)
+           else f"**{row.verdict}** ({row.reason})")
+        for row in checks.itertuples()
+    ]
+    return "\n".join(lines)
+
+
+def check_parameters(resolved: dict) -> None:
+    """Sections 3-4's parameter rules (called by the runner before any kernel starts)."""
+    from perumig import params
+
+    params.check_country(resolved)
+    given = [str(code).strip().upper() for code in resolved["peers"]]
+    params.check_countries(resolved, "peers")
+    if len(resolved["peers"]) != len(given):
+        twice = next(code for code in given if given.count(code) > 1)
+        raise ParameterError(f"peers: {twice} is listed twice; give each peer once")
+    if resolved["country"] in resolved["peers"]:
+        raise ParameterError(f"peers: {resolved['country']} is the country itself; leave it out of peers")
+    decisions = _persons("unhcr_asylum_decisions")
+    venezuelan = decisions[decisions["origin_iso3"] == ORIGIN]
+    params.check_years(resolved, sorted(venezuelan["year"].unique().tolist()), "UNHCR asylum decisions")
+    window = venezuelan[venezuelan["year"].between(resolved["start_year"], resolved["end_year"])]
+    decided = window.groupby("asylum_iso3")["total_decisions"].sum()
+    for name, codes in (("country", [resolved["country"]]), ("peers", resolved["peers"])):
+        for code in codes:
+            if decided.get(code, 0) <= 0:
+                raise ParameterError(
+                    f"{name}: UNHCR has no decision on Venezuelans' asylum claims (persons) in {code} in "
+                    f"{resolved['start_year']}-{resolved['end_year']}; choose another country or widen the years"
+                )
+
+
+# Figures. Each returns the matplotlib figure; the notebook hands it to SectionReport.figure.
+
+
+def _shade_administrations(ax, spans: pd.DataFrame, low: pd.Timestamp, high: pd.Timestamp) -> list:
+    """Shade each administration's span; returns legend handles (names in a legend, as short spans cannot hold them)."""
+    from matplotlib.patches import Patch
+
+    handles = []
+    for position, span in enumerate(spans.itertuples()):
+        start, end = max(span.start, low), min(span.end, high)
+        if start >= end:
+            continue
+        colour = ADMINISTRATION_COLOURS[position % len(ADMINISTRATION_COLOURS)]
+        ax.axvspan(start, end, color=colour, zorder=0)
+        handles.append(Patch(color=colour, label=span.administration))
+    return handles
+
+
+def plot_timeline(rows: pd.DataFrame, direction: pd.DataFrame, spans: pd.DataFrame, first_year: int, last_year: int,
+                  title: str):
+    """Instruments on a time axis coloured by direction, administrations shaded; below, the net direction."""
+    import matplotlib.dates as mdates
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    from perumig import plotting
+
+    # A month's margin on the left, so that instruments of early January are not cut by the frame.
+    low, high = pd.Timestamp(f"{first_year}-01-01") - pd.Timedelta(days=31), pd.Timestamp(f"{last_year + 1}-01-01")
+    fig, (top, bottom) = plotting.new_figure(nrows=2, sharex=True, figsize=(10, 0.32 * len(rows) + 3.6),
+                                             gridspec_kw={"height_ratios": [max(len(rows), 4), 5]})
+    positions = np.arange(len(rows))[::-1]
+    shaded = _shade_administrations(top, spans, low, high)
+    _shade_administrations(bottom, spans, low, high)
+    top.hlines(positions, low, rows["placed"], color="#CCCCCC", linewidth=0.6, zorder=1)
+    top.scatter(rows["placed"], positions, c=rows["direction"].map(DIRECTION_COLOURS), s=55, zorder=3,
+                edgecolor="white", linewidth=0.6)
+    top.set_yticks(positions, [f"{date}  {label}" for date, label in zip(rows["date"], rows["label"])], fontsize=8)
+    top.set_ylim(-0.8, len(rows) - 0.2)
+    top.grid(axis="y", visible=False)
+    handles = [Line2D([], [], marker="o", linestyle="", color=colour, label=f"{name} (direction of change)")
+               for name, colour in DIRECTION_COLOURS.items() if name in set(rows["direction"])]
+    top.legend(handles=handles + shaded, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    top.set_title(title)
+    bottom.step(direction["placed"], direction["net_direction"], where="post", color="black", linewidth=1.6)
+    bottom.plot([direction["placed"].iloc[-1], high], [direction["net_direction"].iloc[-1]] * 2, color="black",
+                linewidth=1.6)
+    bottom.axhline(0, color="#777777", linewidth=0.8)
+    bottom.set_ylabel("opening −\nrestrictive", fontsize=8)
+    bottom.set_title("Policy direction to date: compendium's own summary, not in the paper", fontsize=9,
+                     fontweight="normal", loc="left")
+    bottom.set_xlim(low, high)
+    bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bottom.xaxis.set_major_locator(mdates.YearLocator())
+    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    return fig
+
+
+def plot_recognition_rates(decisions: pd.DataFrame, country: str):
+    import seaborn as sns
+    from matplotlib.ticker import MaxNLocator
+
+    from perumig import plotting
+
+    fig, ax = plotting.new_figure()
+    data = decisions[decisions["total_decisions"] > 0]
+    sns.lineplot(data=data, x="year", y=RATE_ALL, hue="country", style="country", markers=True, dashes=False, ax=ax,
+                 hue_order=list(dict.fromkeys(data["country"])))
+    own = data[data["asylum_iso3"] == country]
+    ax.plot(own["year"], own[RATE_ALL], color="black", linewidth=9, zorder=1, alpha=0.15)
+    ax.set(xlabel="", ylabel="Recognised, % of all decisions", ylim=(-3, 103))
+    ax.set_title("Recognition of Venezuelans' asylum claims: recognised / total decisions")
+    ax.legend(title=None, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
+def plot_flows_policy(flows: pd.DataFrame, rows: pd.DataFrame | None, country_name: str):
+    """Venezuelans (end-year stock) and their asylum applications (bars across each year), with legislation lines."""
+    from matplotlib.lines import Line2D
+
+    from perumig import plotting
+
+    fig, (top, bottom) = plotting.new_figure(nrows=2, sharex=True, figsize=(10, 6.4))
+    year_start = pd.to_datetime(flows["year"].astype(str) + "-01-01")
+    year_end = pd.to_datetime((flows["year"] + 1).astype(str) + "-01-01")
+    top.plot(year_end, flows["venezuelans"], marker="o", color="#D55E00", label="Venezuelans under UNHCR's mandate (end of year)")
+    bottom.bar(year_start, flows["applications"], width=(year_end - year_start).dt.days * 0.9, align="edge",
+               color="#56B4E9", label="Asylum applications by Venezuelans (in the year)")
+    for ax in (top, bottom):
+        ax.yaxis.set_major_formatter(lambda value, _: f"{value / 1e3:,.0f} k" if value >= 1e3 else f"{value:,.0f}")
+        if rows is not None:
+            for row in rows.itertuples():
+                ax.axvline(row.placed, color=DIRECTION_COLOURS[row.direction], linewidth=1, alpha=0.8, zorder=0)
+    top.set(ylabel="persons")
+    bottom.set(ylabel="applications")
+    handles = [*top.get_legend_handles_labels()[0], *bottom.get_legend_handles_labels()[0]]
+    if rows is not None:
+        handles += [Line2D([], [], color=colour, label=f"{name} legislation (date)")
+                    for name, colour in DIRECTION_COLOURS.items() if name in set(rows["direction"])]
+    top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    top.set_title(f"Venezuelans in {country_name} and their asylum applications"
+                  + (", with legislation" if rows is not None else ""))
+    return fig

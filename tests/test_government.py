@@ -1,0 +1,223 @@
+"""Sections 3-4 computations, checked against values read by hand from the tables.
+
+Hand-read values: paper Table 2 (data/transcribed/paper_table2_refugee_applications.csv) 2017 submitted 34,179,
+accepted 217; 2016-2019 submitted 4,406 + 34,179 + 171,364 + 268,939 and accepted 159 + 217 + 545 + 701.
+UNHCR (data/processed/unhcr_asylum_*.csv, asylum Peru, persons): applications 2018, all origins, 192,484;
+decisions 2019, all origins, recognised 698, rejected 250, total 3,617; Venezuelans: applications 2016-2019
+3,602 + 33,149 + 190,469 + 258,636, recognised 64 + 102 + 390 + 578. unhcr_venezuelans, Peru, end 2019: total
+861,665, asylum seekers 482,571, refugees 1,230.
+"""
+
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+from conftest import run_cli
+
+from perumig import cli, flows, government, params, runner, tables
+from perumig.errors import ParameterError
+
+SECTION = runner.section("government_response")
+
+
+def test_placement_rule_for_partial_dates():
+    assert government.placement_date("2018-08-18") == pd.Timestamp("2018-08-18")
+    assert government.placement_date("2017-07") == pd.Timestamp("2017-07-15")
+    assert government.placement_date("2023") == pd.Timestamp("2023-07-01")
+
+
+def test_figure3_rows_in_date_order_with_labels():
+    rows = government.legislation(figure3_only=True)
+    assert len(rows) == 16 and rows["placed"].is_monotonic_increasing
+    assert rows.loc[rows["date"] == "2017-07", "placed"].iloc[0] == pd.Timestamp("2017-07-15")
+    assert rows["label"].tolist()[-2:] == ["Supreme Decree 002-2021-IN (1/2)", "Supreme Decree 002-2021-IN (2/2)"]
+    extended = government.legislation(figure3_only=False)
+    assert len(extended) == 19
+    assert extended["label"].tolist()[-2:] == ["State of emergency", "State of emergency"]
+    assert extended["source"].str.len().gt(0).all()
+
+
+def test_date_contradictions():
+    contradictions = government.date_contradictions()
+    assert contradictions["instrument_id"].tolist() == ["ds_023_2017_in", "court_ruling_2018_10_05_lima"]
+    assert contradictions["date_in_text"].iloc[0] == "2017-07"
+
+
+def test_administrations_meet_at_mid_2018():
+    spans = government.administration_spans().set_index("administration")
+    kuczynski, vizcarra = spans.loc["Kuczynski Administration (2016–2018)"], spans.loc["Vizcarra Administration (2018–2020)"]
+    assert kuczynski["start"] == pd.Timestamp("2016-01-01")
+    assert kuczynski["end"] == vizcarra["start"] == pd.Timestamp("2018-07-01")
+    assert vizcarra["end"] == pd.Timestamp("2021-01-01")
+    assert "Jerí Administration" not in spans.index
+
+
+def test_policy_direction_and_counts():
+    rows = government.legislation(figure3_only=True)
+    direction = government.policy_direction(rows)
+    assert direction["net_direction"].iloc[-1] == 12 - 4
+    assert direction["net_direction"].max() == 8 and direction["source"].str.contains("compendium").all()
+    counts = government.direction_counts(rows).set_index("direction")["instruments"]
+    assert counts.to_dict() == {"opening": 12, "restrictive": 4, "neutral": 0}
+    by_period = government.direction_by_period(rows, government.administration_spans()).set_index("period")
+    assert by_period.loc["Kuczynski Administration (2016–2018)", "opening"] == 8
+    assert by_period.loc["Vizcarra Administration (2018–2020)", "restrictive"] == 4
+    text = government.timeline_summary(rows, government.administration_spans(), 2017, 2022)
+    assert "8 instruments, 5.4 a year (8 opening, 0 restrictive)" in text
+
+
+def test_table2_rates_and_unhcr():
+    table2 = government.table2_comparison("PER").set_index("year")
+    assert table2.loc[2017, "acceptance_rate_pct"] == pytest.approx(217 / 34179 * 100)
+    assert table2.loc[2018, "unhcr_applications"] == 192484
+    assert table2.loc[2018, "applications_diff"] == 192484 - 171364
+    assert table2.loc[2019, "unhcr_recognized"] == 698
+    assert table2.loc[2019, "unhcr_recognition_rate_all_pct"] == pytest.approx(698 / 3617 * 100)
+    assert table2.loc[2019, "unhcr_recognition_rate_substantive_pct"] == pytest.approx(698 / (698 + 250) * 100)
+    assert table2.loc[2019, "recognized_diff_pct"] == pytest.approx((698 - 701) / 701 * 100)
+    assert "January–July" in table2.loc[2022, "known_reasons"]
+    assert "January–July" not in table2.loc[2021, "known_reasons"]
+
+
+def test_approval_verdicts_are_computed():
+    check = government.approval_check(government.table2_comparison("PER"), *government.CLAIM_YEARS)
+    verdict = government.approval_verdict(check).set_index("measure")["verdict"]
+    assert verdict.iloc[0] == "decreased every year"
+    assert verdict.iloc[1] == "did not decrease"  # UNHCR 166/946 in 2017, 698/3617 in 2019
+    made_up = pd.DataFrame({"measure": "m", "year": [1, 2, 3], "rate_pct": [5.0, 6.0, 4.0], "source": "s"})
+    assert government.approval_verdict(made_up)["verdict"].iloc[0] == "lower at the end, not every year"
+    assert "holds for Table 2" in government.approval_summary(government.approval_verdict(check))
+
+
+def test_default_peers_equal_the_computed_ranking():
+    """The parameters cell's literal default must follow the UNHCR ranking, so it cannot drift from the data."""
+    declared = params.declared(SECTION.path)["peers"].default
+    assert declared == government.default_peers("PER")
+    ranking = flows.venezuelan_host_ranking()
+    assert ranking["year"].iloc[0] == tables.load("unhcr_venezuelans")["year"].max()
+    assert "VEN" not in set(ranking["iso3"]) and ranking["venezuelans"].is_monotonic_decreasing
+    assert len(declared) == government.DEFAULT_PEER_COUNT
+
+
+def test_venezuelan_decisions_and_dropped_years():
+    decisions = government.venezuelan_decisions(["PER", "CHL"], 2015, 2022)
+    peru_2019 = decisions[(decisions["asylum_iso3"] == "PER") & (decisions["year"] == 2019)].iloc[0]
+    assert peru_2019["recognized"] == 578 and peru_2019["total_decisions"] == 3390
+    assert peru_2019["recognition_rate_all_pct"] == pytest.approx(578 / 3390 * 100)
+    dropped = government.without_decisions(["PER", "CHL"], decisions, 2015, 2022)
+    assert list(zip(dropped["asylum_iso3"], dropped["year"])) == [("CHL", 2015), ("CHL", 2016)]
+
+
+def _made_up_decisions(rates: dict[str, list[int]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"asylum_iso3": code, "country": code, "year": 2015 + position, "recognized": float(recognized), "total_decisions": 100.0}
+         for code, values in rates.items() for position, recognized in enumerate(values)]
+    )
+
+
+# The hand-made data fit the model exactly, which statsmodels reports as perfect prediction.
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.PerfectSeparationWarning")
+def test_glm_recovers_a_known_odds_ratio():
+    """10/100 and 20/100 recognised in every year: OR = (20/80) / (10/90) = 2.25."""
+    decisions = _made_up_decisions({"AAA": [20, 20, 20], "BBB": [10, 10, 10]})
+    glm = government.recognition_glm(decisions, "AAA").set_index("variant")
+    assert glm.loc["binomial", "odds_ratio"] == pytest.approx(2.25)
+    assert glm.loc["binomial", "ci_low"] < 2.25 < glm.loc["binomial", "ci_high"]
+    assert glm.loc["binomial", "pearson_chi2_per_df"] == pytest.approx(0, abs=1e-9)
+    by_peer = government.odds_ratios_by_peer(decisions, "AAA")
+    assert by_peer["peer_iso3"].tolist() == ["BBB"] and by_peer["odds_ratio"].iloc[0] == pytest.approx(2.25)
+
+
+def test_glm_quasi_binomial_widens_intervals_by_the_dispersion():
+    decisions = _made_up_decisions({"AAA": [30, 10, 25, 5], "BBB": [10, 20, 5, 15], "CCC": [12, 8, 20, 2]})
+    glm = government.recognition_glm(decisions, "AAA").set_index("variant")
+    binomial, quasi = glm.loc["binomial"], glm.loc["quasi-binomial"]
+    assert quasi["scale"] == pytest.approx(binomial["pearson_chi2_per_df"]) and quasi["scale"] > 1
+    assert quasi["odds_ratio"] == pytest.approx(binomial["odds_ratio"])
+    assert quasi["ci_low"] < binomial["ci_low"] and quasi["ci_high"] > binomial["ci_high"]
+    text = government.glm_summary(glm.reset_index(), government.odds_ratios_by_peer(decisions, "AAA"), "A")
+    assert "too narrow" in text
+
+
+def test_flows_and_applications():
+    flows = government.flows_and_applications("PER", 2015, 2022).set_index("year")
+    assert flows.loc[2019, "venezuelans"] == 861665 and flows.loc[2019, "applications"] == 258636
+
+
+def test_agreement_rule():
+    assert government.agreement(1200, 1230) == (pytest.approx(0.025), "agrees")
+    assert government.agreement(1200, 1134) == (pytest.approx(-0.055), "differs")
+    assert government.agreement(100, 105)[1] == "agrees" and government.agreement(100, 105.1)[1] == "differs"
+
+
+def test_seed_consistency_checks():
+    checks = government.seed_consistency(government.table2_comparison("PER"), "PER").set_index("check")
+    assert checks.loc["table2_submitted", "value"] == 4406 + 34179 + 171364 + 268939
+    assert checks.loc["unhcr_applications", "value"] == 3602 + 33149 + 190469 + 258636
+    assert checks.loc["unhcr_asylum_seekers", "value"] == 482571
+    assert checks.loc["table2_accepted", "value"] == 159 + 217 + 545 + 701
+    assert checks.loc["unhcr_recognitions", "value"] == 64 + 102 + 390 + 578
+    assert checks.loc["unhcr_refugees", "value"] == 1230
+    assert checks["verdict"].to_dict() == {
+        "table2_submitted": "agrees", "unhcr_applications": "agrees", "unhcr_asylum_seekers": "agrees",
+        "table2_accepted": "differs", "unhcr_recognitions": "differs", "unhcr_refugees": "agrees",
+        "permits": "not recomputable here",
+    }
+    assert "not recomputable here" in government.consistency_summary(checks.reset_index())
+
+
+def test_cases_are_left_out():
+    assert government.excluded_cases(["PER"], 2015, 2022).empty
+    panama = government.excluded_cases(["PAN"], 2015, 2022)
+    assert set(panama["year"]) == {2022} and set(panama["table"]) == {"unhcr_asylum_applications", "unhcr_asylum_decisions"}
+
+
+def check(**given):
+    return runner.validated_parameters(SECTION, given)
+
+
+def test_parameters_resolve():
+    assert check(peers="ecu,col") == {"country": "PER", "peers": ["ECU", "COL"], "start_year": 2015, "end_year": 2022}
+
+
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        ({"peers": "XXX"}, "peers: 'XXX' is not an ISO3 code"),
+        ({"peers": "COL,col"}, "peers: COL is listed twice"),
+        ({"peers": "COL,PER"}, "peers: PER is the country itself"),
+        ({"peers": "COL,JPN"}, "peers: UNHCR has no decision on Venezuelans' asylum claims (persons) in JPN"),
+        ({"country": "JPN"}, "country: UNHCR has no decision"),
+        ({"end_year": "2030"}, "end_year: 2030 is outside the years of UNHCR asylum decisions"),
+        ({"start_year": "2022", "end_year": "2015"}, "must be before end_year"),
+    ],
+)
+def test_bad_parameters_are_one_line(given, message):
+    with pytest.raises(ParameterError) as raised:
+        check(**given)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_bad_peers_from_the_command_line(capsys):
+    assert cli.main(["run", "government_response", "-p", "peers=XXX"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "peers: 'XXX' is not an ISO3 code" in lines[0]
+
+
+def test_run_for_another_country_skips_the_peru_only_parts(tmp_path):
+    out = tmp_path / "col"
+    result = run_cli("run", "government_response", "-p", "country=COL", "-p", "peers=PER,ECU", "--output", str(out),
+                     "--no-progress")
+    assert result.returncode == 0, result.stderr
+    values = json.loads((out / "values.json").read_text())
+    assert {"glm.odds_ratio.COL", "glm.odds_ratio_ci_low.COL", "glm.odds_ratio_ci_high.COL"} <= set(values)
+    assert values["unhcr.venezuelans.COL.2019"] == tables.load("unhcr_venezuelans").set_index(["asylum_iso3", "year"]).loc[("COL", 2019), "total"]
+    assert not any(key.startswith(("table2.", "legislation.", "seed_check.")) for key in values)
+    assert (out / "figures" / "venezuelan_recognition_rates.png").is_file()
+    assert not (out / "figures" / "fig3_legislation_timeline.png").exists()
+    executed = nbformat.read(out / "02_government_response.ipynb", as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    notes = [o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
+    assert any("only for Peru" in note for note in notes) and any("Peru's only" in note for note in notes)
+    assert not any(o.get("output_type") == "error" for o in outputs)
