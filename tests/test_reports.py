@@ -9,26 +9,29 @@ import pytest
 from perumig import paths, runner
 
 
+OUTPUT_SUFFIXES = {".svg", ".png", ".csv", ".json", ".ipynb"}
+
+
 @pytest.fixture(scope="module")
-def fresh_flows_run(tmp_path_factory):
-    return runner.run("flows", {}, output=str(tmp_path_factory.mktemp("run") / "flows"), progress=False)
+def fresh_runs(tmp_path_factory):
+    """Every section run afresh with its defaults, in order, into a scratch reports folder."""
+    return runner.run_all(output=str(tmp_path_factory.mktemp("reports")), progress=False)
 
 
-def test_rerun_gives_byte_identical_outputs(fresh_flows_run):
-    """A fresh run equals the committed reports/flows byte for byte (SVG, PNG, CSV, JSON)."""
-    committed = paths.REPORTS / "flows"
-    produced = sorted(p.relative_to(fresh_flows_run) for p in fresh_flows_run.rglob("*")
-                      if p.suffix in {".svg", ".png", ".csv", ".json"})
+@pytest.mark.parametrize("section", list(runner.SECTIONS), ids=str)
+def test_rerun_gives_byte_identical_outputs(fresh_runs, section):
+    """A fresh run equals the committed reports/<section> byte for byte (SVG, PNG, CSV, JSON, notebook)."""
+    fresh = next(folder for folder in fresh_runs if folder.name == section)
+    committed = paths.REPORTS / section
+    produced = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.suffix in OUTPUT_SUFFIXES)
     assert produced, "the run wrote no outputs"
-    assert produced == sorted(p.relative_to(committed) for p in committed.rglob("*")
-                              if p.suffix in {".svg", ".png", ".csv", ".json"})
-    differing = [str(p) for p in produced if not filecmp.cmp(fresh_flows_run / p, committed / p, shallow=False)]
+    assert produced == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.suffix in OUTPUT_SUFFIXES)
+    differing = [str(p) for p in produced if not filecmp.cmp(fresh / p, committed / p, shallow=False)]
     assert differing == [], "rerun `make reproduce` and commit reports/"
 
 
-def test_executed_notebook_is_reproducible(fresh_flows_run):
-    assert filecmp.cmp(fresh_flows_run / "01_migration_flows.ipynb", paths.REPORTS / "flows" / "01_migration_flows.ipynb",
-                       shallow=False)
+def test_claims_report_is_reproducible(fresh_runs):
+    assert filecmp.cmp(fresh_runs[-1].parent / "claims.csv", paths.CLAIMS_REPORT, shallow=False)
 
 
 def test_values_hold_the_headline_keys():
@@ -42,7 +45,7 @@ def test_values_hold_the_headline_keys():
 
 
 def test_svg_has_no_date():
-    for svg in (paths.REPORTS / "flows" / "figures").glob("*.svg"):
+    for svg in paths.REPORTS.glob("*/figures/*.svg"):
         assert "<dc:date>" not in svg.read_text(), svg.name
 
 

@@ -91,6 +91,20 @@ def venezuelan_host_ranking(year: int | None = None) -> pd.DataFrame:
     )
 
 
+def host_rank(country: str, measure: str = "total") -> pd.DataFrame:
+    """The country's rank, worldwide, among countries hosting Venezuelans, by year (1 = most).
+
+    ``measure`` is a column of `unhcr_venezuelans`: ``total`` (everyone under UNHCR's mandate) or
+    ``asylum_seekers``. Venezuela itself is left out.
+    """
+    population = tables.load("unhcr_venezuelans")
+    population = population[population["asylum_iso3"] != "VEN"]
+    ranks = population.groupby("year")[measure].rank(ascending=False, method="min")
+    rows = population.assign(rank=ranks)[population["asylum_iso3"] == country]
+    return pd.DataFrame({"year": rows["year"].to_numpy(), "rank": rows["rank"].astype(int).to_numpy(),
+                         measure: rows[measure].to_numpy(), "source": f"{UNHCR_VENEZUELANS}; column {measure}"})
+
+
 def has_origin_data(country: str, revision: int) -> bool:
     return revision == 2020 or country in BILATERAL_2024_DESTINATIONS
 

@@ -43,6 +43,9 @@ SECTIONS = {
                 "Sec. 3-4 - The government's response to migration and its impact", "government"),
         Section("economic_impact", "03_economic_impact.ipynb", "Sec. 5 - Impact of the migrant population on Peru",
                 "economy"),
+        # Runs last: it reads the values.json of the sections above.
+        Section("reproduction_report", "04_reproduction_report.ipynb", "Reproduction report - every claim checked",
+                "claims"),
     )
 }
 
