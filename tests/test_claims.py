@@ -91,3 +91,14 @@ def test_published_claims_report_matches_the_ledger():
     assert report.loc[report["status"] == claims.DIFFERS, "reason"].str.len().gt(0).all()
     headline = json.loads((paths.REPORTS / "reproduction_report" / "values.json").read_text())
     assert sum(v for k, v in headline.items() if k.startswith("claims.count.")) == len(report)
+
+
+def test_tolerance_scale_changes_verdicts_and_is_checked(capsys):
+    from perumig import cli
+
+    strict = claims.reproduce(_ledger(), {"share": 0.53}, tolerance_scale=0.1).iloc[0]
+    lenient = claims.reproduce(_ledger(), {"share": 0.53}, tolerance_scale=2).iloc[0]
+    assert strict["status"] == claims.DIFFERS and lenient["status"] == claims.REPRODUCED
+    assert lenient["tolerance"] == pytest.approx(0.1)
+    assert cli.main(["run", "reproduction_report", "-p", "tolerance_scale=0"]) == 2
+    assert "tolerance_scale: 0.0 must be above 0" in capsys.readouterr().err

@@ -63,8 +63,12 @@ def _evaluate_rule(rule: str, published: dict[str, float]) -> float:
     return float(eval(expression, {"__builtins__": {}}))  # only digits and operators reach here
 
 
-def reproduce(ledger: pd.DataFrame, values: dict[str, float]) -> pd.DataFrame:
-    """One row per claim: published and reproduced values, differences, tolerance, status, reason."""
+def reproduce(ledger: pd.DataFrame, values: dict[str, float], tolerance_scale: float = 1.0) -> pd.DataFrame:
+    """One row per claim: published and reproduced values, differences, tolerance, status, reason.
+
+    ``tolerance_scale`` multiplies every tolerance of the ledger, to see how the verdicts depend on it.
+    """
+    ledger = ledger.assign(tolerance=ledger["tolerance"] * tolerance_scale)
     published = dict(zip(ledger["claim_id"], ledger["published_value"]))
     rows = []
     for claim in ledger.itertuples():
@@ -148,7 +152,11 @@ def plot_published_vs_reproduced(report: pd.DataFrame):
 
 
 def check_parameters(resolved: dict) -> None:
-    """The reproduction report takes no parameters that need checking."""
+    """The reproduction report's parameter rule (called by the runner before any kernel starts)."""
+    from perumig.errors import ParameterError
+
+    if not resolved["tolerance_scale"] > 0:
+        raise ParameterError(f"tolerance_scale: {resolved['tolerance_scale']} must be above 0 (1 = the ledger's tolerances)")
 
 
 def write_report(result: pd.DataFrame, report) -> None:

@@ -83,6 +83,17 @@ def destination(chosen: Section, resolved: dict[str, Any], output: str | None = 
     return paths.REPORT_RUNS / f"{chosen.id}-{_slug(changed)}", changed
 
 
+def _local_kernel_manager():
+    """Kernels that talk over local sockets (IPC) instead of TCP: no network port is opened, and
+    ipykernel's warning about unencrypted TCP traffic does not clutter the run's output."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        transport = "ipc"
+
+    return LocalKernelManager
+
+
 def _make_deterministic(notebook_path: Path):
     """Drop what changes from run to run: papermill's timings and the random id of the injected cell."""
     import nbformat  # deferred: importing nbformat costs about two seconds
@@ -145,6 +156,7 @@ def run(section_id: str, given: dict[str, Any], output: str | None = None, progr
             progress_bar=progress,
             cwd=str(paths.NOTEBOOKS),
             record_timing=False,
+            kernel_manager_class=_local_kernel_manager(),
         )
     except Exception as error:
         failed = paths.FAILED_RUNS / f"{target.name}.ipynb"

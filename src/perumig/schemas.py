@@ -36,6 +36,16 @@ def _schema(columns: dict[str, pa.Column], unique: list[str] | None = None) -> p
     return pa.DataFrameSchema(columns, strict=True, ordered=True, unique=unique)
 
 
+def _ims_keys(role: str) -> dict[str, pa.Column]:
+    """Key columns of the tidy IMS tables; ``role`` is "destination" or "origin"."""
+    return {
+        "revision": _col(int, "IMS revision (2020 or 2024).", checks=pa.Check.isin(REVISIONS)),
+        "location_code": _col(int, f"UN M49 location code of the {role}."),
+        "area": _col(str, f"{role.capitalize()} as named in the workbook, without indentation or note marker."),
+        "year": _col(int, "Mid-year of the estimate.", checks=pa.Check.in_range(1990, 2024)),
+    }
+
+
 CITATION_COLUMNS = {
     "seed_file": _col(str, "Seed document the value is transcribed from (shared/seeds/)."),
     "seed_section": _col(str, "Where in the seed: section, table or footnote."),
@@ -71,10 +81,7 @@ PROCESSED_TABLES = [
         sources=("undesa_ims2020_destination", "undesa_ims2024_destination"),
         schema=_schema(
             {
-                "revision": _col(int, "IMS revision (2020 or 2024).", checks=pa.Check.isin(REVISIONS)),
-                "location_code": _col(int, "UN M49 location code of the destination."),
-                "area": _col(str, "Destination as named in the workbook, without indentation or note marker."),
-                "year": _col(int, "Mid-year of the estimate.", checks=pa.Check.in_range(1990, 2024)),
+                **_ims_keys("destination"),
                 "migrant_stock": _col(float, "International migrants, both sexes (Table 1).", nullable=True,
                                       checks=pa.Check.ge(0)),
                 "population_thousands": _col(float, "Total population, thousands (Table 2).", nullable=True,
@@ -94,10 +101,7 @@ PROCESSED_TABLES = [
         sources=("undesa_ims2020_origin", "undesa_ims2024_origin"),
         schema=_schema(
             {
-                "revision": _col(int, "IMS revision (2020 or 2024).", checks=pa.Check.isin(REVISIONS)),
-                "location_code": _col(int, "UN M49 location code of the origin."),
-                "area": _col(str, "Origin as named in the workbook, without indentation or note marker."),
-                "year": _col(int, "Mid-year of the estimate.", checks=pa.Check.in_range(1990, 2024)),
+                **_ims_keys("origin"),
                 "emigrant_stock": _col(float, "People born in (or citizens of) the origin living abroad.",
                                        nullable=True, checks=pa.Check.ge(0)),
             },
