@@ -221,3 +221,9 @@ def test_run_for_another_country_skips_the_peru_only_parts(tmp_path):
     notes = [o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
     assert any("only for Peru" in note for note in notes) and any("Peru's only" in note for note in notes)
     assert not any(o.get("output_type") == "error" for o in outputs)
+
+
+def test_legislation_overlay_is_peru_only_and_within_the_years():
+    overlay = government.legislation_overlay("PER", 2018, 2019)
+    assert len(overlay) > 0 and overlay["placed"].dt.year.between(2018, 2019).all()
+    assert government.legislation_overlay("COL", 2015, 2022) is None

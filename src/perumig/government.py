@@ -100,6 +100,14 @@ def legislation(figure3_only: bool) -> pd.DataFrame:
     return rows[columns]
 
 
+def legislation_overlay(country: str, start_year: int, end_year: int) -> pd.DataFrame | None:
+    """Legislation drawn over the flows: Peru's instruments within the years shown; none for other countries."""
+    if country != PERU:
+        return None
+    rows = legislation(figure3_only=False)
+    return rows[rows["placed"].dt.year.between(start_year, end_year)]
+
+
 def date_contradictions() -> pd.DataFrame:
     """Rows whose date in the paper's footnote and running text disagree.
 
