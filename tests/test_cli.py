@@ -1,13 +1,12 @@
-"""The `perumig` command as users run it: errors in one line with exit 2, runs, failed runs."""
+"""The `perumig` command as users run it: errors in one line with exit 2, runs for other countries."""
 
 import json
-import os
 
 import nbformat
 import pytest
 from conftest import run_cli
 
-from perumig import cli, paths, runner, tables
+from perumig import cli, paths, tables
 
 
 @pytest.mark.parametrize(
@@ -70,29 +69,3 @@ def test_run_for_another_country_and_revision(tmp_path):
                if "text/markdown" in o.get("data", {}) and "only for Peru" in o["data"]["text/markdown"]]
     assert skipped, "Peru-only parts must be skipped with a note"
     assert not any(o.get("output_type") == "error" for c in executed.cells for o in c.get("outputs", []))
-
-
-def test_failed_run_keeps_earlier_reports(tmp_path, monkeypatch):
-    """A notebook that fails leaves the published folder as it was and keeps the failed copy."""
-    broken = tmp_path / "notebooks" / "broken.ipynb"
-    broken.parent.mkdir()
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell('country = "PER"', metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("raise ValueError('deliberate failure')"),
-    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    nbformat.write(notebook, broken)
-    monkeypatch.setattr(paths, "NOTEBOOKS", broken.parent)
-    monkeypatch.setattr(paths, "FAILED_RUNS", tmp_path / "failed")
-    monkeypatch.setitem(runner.SECTIONS, "broken", runner.Section("broken", "broken.ipynb", "test", "places"))
-    monkeypatch.setattr("perumig.places.check_parameters", lambda resolved: None, raising=False)
-    published = tmp_path / "published"
-    published.mkdir()
-    (published / "values.json").write_text('{"good": 1}')
-    with pytest.raises(runner.NotebookRunError) as error:
-        runner.run("broken", {}, output=str(published), progress=False)
-    message = str(error.value)
-    assert "ValueError" in message and "deliberate failure" in message and "untouched" in message
-    assert (published / "values.json").read_text() == '{"good": 1}'
-    assert (tmp_path / "failed" / "published.ipynb").is_file()
-    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
-    assert os.environ.get("PERUMIG_OUTPUT_DIR") is None

@@ -80,3 +80,48 @@ def test_destination_folders():
 def test_unknown_section():
     with pytest.raises(ParameterError, match="unknown section 'flow'"):
         runner.section("flow")
+
+
+@pytest.mark.parametrize("section", list(runner.SECTIONS.values()), ids=lambda s: s.id)
+def test_declared_parameters_agree_with_papermill(section):
+    """The fast reader of the parameters cell gives what papermill itself would inject against."""
+    import ast
+
+    import papermill
+
+    inspected = papermill.inspect_notebook(str(section.path))
+    declared = params.declared(section.path)
+    assert list(declared) == list(inspected)
+    for name, parameter in declared.items():
+        assert parameter.default == ast.literal_eval(inspected[name]["default"])
+        assert parameter.help == inspected[name]["help"].strip()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"1: 2\ncountry: PER\n", "each name a word"),
+        (b"\xff\xfe not text", "cannot be read as UTF-8 text"),
+        (b"start_year: " + b"9" * 5000 + b"\n", "is not valid YAML"),
+        (b"start_year: " + b"9" * 40 + b"\n", "start_year: expected int"),
+        (b"tolerance_scale: " + b"9" * 400 + b"\n", "tolerance_scale: expected float"),
+    ],
+    ids=["number-as-name", "not-utf8", "unreadable-int", "huge-int", "float-overflow"],
+)
+def test_parameter_files_found_by_fuzzing_give_one_line(tmp_path, content, message, capsys):
+    """Inputs on which hypothesis once found a traceback (tests/test_fuzz.py), kept as regressions."""
+    from perumig import cli
+
+    parameters = tmp_path / "parameters.yaml"
+    parameters.write_bytes(content)
+    section = "reproduction_report" if b"tolerance_scale" in content else "flows"
+    assert cli.main(["run", section, "-f", str(parameters)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("perumig: error:") and message in line
+
+
+def test_line_breaks_typed_by_the_user_stay_on_one_line(capsys):
+    from perumig import cli
+
+    assert cli.main(["run", "\n"]) == 2 and cli.main(["run", "flows", "-p", "a\nb"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 2

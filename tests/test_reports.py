@@ -12,10 +12,15 @@ from perumig import paths, runner
 OUTPUT_SUFFIXES = {".svg", ".png", ".csv", ".json", ".ipynb"}
 
 
+def published_outputs(folder):
+    """Output files below ``folder``; hidden files (the local rebuild stamp) are not outputs."""
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.suffix in OUTPUT_SUFFIXES and not p.name.startswith("."))
+
+
 @pytest.fixture(scope="module")
 def fresh_runs(tmp_path_factory):
     """Every section run afresh with its defaults, in order, into a scratch reports folder."""
-    return runner.run_all(output=str(tmp_path_factory.mktemp("reports")), progress=False)
+    return runner.run_all(output=str(tmp_path_factory.mktemp("reports")), force=True)
 
 
 @pytest.mark.parametrize("section", list(runner.SECTIONS), ids=str)
@@ -23,9 +28,9 @@ def test_rerun_gives_byte_identical_outputs(fresh_runs, section):
     """A fresh run equals the committed reports/<section> byte for byte (SVG, PNG, CSV, JSON, notebook)."""
     fresh = next(folder for folder in fresh_runs if folder.name == section)
     committed = paths.REPORTS / section
-    produced = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.suffix in OUTPUT_SUFFIXES)
+    produced = published_outputs(fresh)
     assert produced, "the run wrote no outputs"
-    assert produced == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.suffix in OUTPUT_SUFFIXES)
+    assert produced == published_outputs(committed)
     differing = [str(p) for p in produced if not filecmp.cmp(fresh / p, committed / p, shallow=False)]
     assert differing == [], "rerun `make reproduce` and commit reports/"
 

@@ -8,13 +8,14 @@ reshape it to one row per observation, keep what the compendium uses.
 from __future__ import annotations
 
 import filecmp
+import shutil
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyreadr
 
-from perumig import paths, sources, tables
+from perumig import paths, publish, sources, stamps, tables
 from perumig.errors import DataSourceError
 from perumig.schemas import PROCESSED_TABLES
 
@@ -256,8 +257,8 @@ BUILDERS = {
 }
 
 
-def build_data(data_dir: Path = paths.DATA) -> list[Path]:
-    """Rebuild every processed table under ``data_dir`` and write the data package descriptor."""
+def _build_into(data_dir: Path) -> list[Path]:
+    """Every processed table and the data package descriptor, written under ``data_dir``."""
     written = []
     for spec in PROCESSED_TABLES:
         frame = spec.schema.validate(BUILDERS[spec.name]())
@@ -266,12 +267,35 @@ def build_data(data_dir: Path = paths.DATA) -> list[Path]:
     return written
 
 
+def _scratch_data_dir(scratch: Path) -> Path:
+    """A data folder to build into: the transcribed tables are linked in (the descriptor covers them)."""
+    (scratch / "transcribed").symlink_to(paths.TRANSCRIBED, target_is_directory=True)
+    return scratch
+
+
+def build_data() -> list[Path]:
+    """Rebuild data/processed/ and data/datapackage.json; returns the files written.
+
+    Everything is built in a scratch folder first, so a failure (a corrupted raw file, a schema
+    error) leaves the committed data as they were.
+    """
+    scratch = publish.scratch_for(paths.DATA / "processed-build")
+    try:
+        _build_into(_scratch_data_dir(scratch))
+        publish.swap_in(scratch / "processed", paths.PROCESSED)
+        publish.replace_file(scratch / "datapackage.json", paths.DATAPACKAGE)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    tables.forget_loaded()
+    stamps.record_processed_data()
+    return [paths.PROCESSED / f"{spec.name}.csv" for spec in PROCESSED_TABLES] + [paths.DATAPACKAGE]
+
+
 def differences_from_rebuild() -> list[str]:
     """Committed files that differ from a fresh rebuild (empty when the committed data are current)."""
     with tempfile.TemporaryDirectory() as scratch:
-        scratch_dir = Path(scratch)
-        (scratch_dir / "transcribed").symlink_to(paths.TRANSCRIBED, target_is_directory=True)
-        rebuilt = build_data(scratch_dir)
+        scratch_dir = _scratch_data_dir(Path(scratch))
+        rebuilt = _build_into(scratch_dir)
         return [
             str(path.relative_to(scratch_dir))
             for path in rebuilt

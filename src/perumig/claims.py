@@ -9,7 +9,6 @@ A claim is checked one of three ways:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -22,12 +21,15 @@ RULE_REFERENCE = re.compile(r"\{([^{}]+)\}")
 
 
 def section_values() -> dict[str, float]:
-    """Headline numbers of every published default run (reports/<section>/values.json), merged."""
+    """Headline numbers of every published default run (reports/<section>/values.json), merged.
+
+    The report's own earlier values are not read: they would make each run an input of the next.
+    """
     merged: dict[str, float] = {}
-    for section in runner.SECTIONS.values():
-        published = paths.REPORTS / section.id / "values.json"
+    for section in (s for s in runner.SECTIONS.values() if not s.reads_sections):
+        published = paths.section_reports() / section.id / "values.json"
         if published.is_file():
-            merged.update(json.loads(published.read_text()))
+            merged.update(tables.read_json(published))
     return merged
 
 
@@ -157,13 +159,3 @@ def check_parameters(resolved: dict) -> None:
 
     if not resolved["tolerance_scale"] > 0:
         raise ParameterError(f"tolerance_scale: {resolved['tolerance_scale']} must be above 0 (1 = the ledger's tolerances)")
-
-
-def write_report(result: pd.DataFrame, report) -> None:
-    """Publish ``claims.csv`` beside the section folders (``reports/claims.csv`` for the default run).
-
-    Only a runner's run writes it (the run's scratch folder sits beside the section folders); a
-    re-execution without an output folder (nbval) writes nothing.
-    """
-    if report.output_dir:
-        tables.write_csv(result, report.output_dir.parent / paths.CLAIMS_REPORT.name)

@@ -1,10 +1,13 @@
-"""The `perumig` command: list sections, run them, fetch raw data, rebuild processed data."""
+"""The `perumig` command: list sections, run them (incrementally, in parallel), sweep a section over
+countries, fetch raw data, rebuild processed data, render the website."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from contextlib import nullcontext
 from typing import Any
 
 from perumig import params, paths
@@ -18,20 +21,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--data-mirror", metavar="DIR",
                         help="local folder laid out like data/raw/ to fetch raw files from (default: $PERUMIG_DATA_MIRROR)")
+    writer = argparse.ArgumentParser(add_help=False)
+    writer.add_argument("--no-wait", action="store_true",
+                        help="refuse at once, instead of waiting, when another perumig process is writing")
+    executor = argparse.ArgumentParser(add_help=False, parents=[writer])
+    executor.add_argument("--force", action="store_true", help="rerun even what is up to date")
+    executor.add_argument("-j", "--jobs", type=int, metavar="N",
+                          help="notebooks run at once (default: one more than the number of cores)")
+    executor.add_argument("--timings", metavar="FILE", help="write each run's wall time and kernel peak memory as JSON")
+    parameters = argparse.ArgumentParser(add_help=False)
+    parameters.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                            help="set a parameter (repeatable); lists are comma-separated, e.g. peers=COL,CHL")
+    parameters.add_argument("-f", "--parameters-file", metavar="FILE", help="YAML file of name: value pairs")
+
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="show the sections and their parameters")
-    run = commands.add_parser("run", help="run a section (or all) and publish its reports")
+    run = commands.add_parser("run", parents=[executor, parameters],
+                              help="run a section (or all) and publish its reports; unchanged runs are skipped")
     run.add_argument("section", help="section id, or 'all'")
-    run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                     help="set a parameter (repeatable); lists are comma-separated, e.g. peers=COL,CHL")
-    run.add_argument("-f", "--parameters-file", metavar="FILE", help="YAML file of name: value pairs")
     run.add_argument("--output", metavar="DIR", help="publish here instead of reports/")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    commands.add_parser("fetch", help="fetch and checksum every registered raw file into data/raw/")
-    build = commands.add_parser("build-data", help="rebuild data/processed/ and data/datapackage.json from raw files")
+    sweep = commands.add_parser("sweep", parents=[executor, parameters],
+                                help="run a section for many countries in parallel and tabulate the results")
+    sweep.add_argument("section", help="a section with a country parameter")
+    sweep.add_argument("--countries", required=True, metavar="LIST",
+                       help="comma-separated ISO3 codes, or 'hosts': the largest Latin American hosts of Venezuelans")
+    sweep.add_argument("--output", metavar="DIR", help="publish the runs and the tables here instead of reports/")
+    commands.add_parser("fetch", parents=[writer], help="fetch and checksum every registered raw file into data/raw/")
+    build = commands.add_parser("build-data", parents=[writer],
+                                help="rebuild data/processed/ and data/datapackage.json from raw files when they are out of date")
     build.add_argument("--check", action="store_true", help="only report committed files that differ from a rebuild")
-    commands.add_parser("site", help="render the website reports/site/ from the published reports")
-    commands.add_parser("reproduce", help="fetch, rebuild the data, run every section and render the website")
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    site = commands.add_parser("site", parents=[writer], help="render the website reports/site/ from the published reports")
+    site.add_argument("--force", action="store_true", help="render even when up to date")
+    commands.add_parser("reproduce", parents=[executor],
+                        help="fetch, rebuild the data, run every section and render the website, skipping what is current")
     return parser
 
 
@@ -50,7 +74,12 @@ def _list() -> None:
             print(f"    {parameter.name} ({parameter.type_name}, default {parameter.default!r})  {parameter.help}")
 
 
-def _build_data(check: bool) -> int:
+def _build_data(check: bool, force: bool) -> int:
+    from perumig import stamps
+
+    if not check and not force and stamps.processed_data_current():
+        print("skipped build-data: data/processed/ is current (same raw sources, transcribed tables and code)")
+        return 0
     from perumig import build
 
     if check:
@@ -63,6 +92,80 @@ def _build_data(check: bool) -> int:
     return 0
 
 
+def _site(force: bool) -> None:
+    from perumig import site
+
+    rendered = site.build_site(force=force)
+    print(f"rendered {rendered}" if rendered else "skipped site: reports/site/ is current")
+
+
+def _jobs(arguments: argparse.Namespace) -> int:
+    if arguments.jobs is not None and arguments.jobs < 1:
+        raise ParameterError(f"--jobs: {arguments.jobs} must be 1 or more")
+    return arguments.jobs
+
+
+def _execute(jobs, arguments: argparse.Namespace, progress: bool = False) -> None:
+    from perumig import runner
+
+    try:
+        runner.execute(jobs, force=arguments.force, workers=_jobs(arguments), progress=progress,
+                       report=lambda line: print(f"perumig: {line}", file=sys.stderr, flush=True))
+    finally:
+        if arguments.timings:
+            _write_timings(arguments.timings, jobs)
+
+
+def _write_timings(path: str, jobs) -> None:
+    rows = [{"job": job.key, "status": job.outcome.status, "seconds": round(job.outcome.seconds, 2),
+             "kernel_peak_mib": None if job.outcome.kernel_peak_mib is None else round(job.outcome.kernel_peak_mib, 1)}
+            for job in jobs if job.outcome is not None]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(rows, handle, indent=1)
+
+
+def _run(arguments: argparse.Namespace) -> None:
+    from perumig import runner
+
+    if arguments.section == "all":
+        if arguments.parameter or arguments.parameters_file:
+            raise ParameterError("parameters apply to one section; run sections one by one to change them")
+        jobs = runner.plan_all(arguments.output)
+    else:
+        jobs = [runner.Job(runner.section(arguments.section), _given_parameters(arguments), arguments.output)]
+    _execute(jobs, arguments, progress=len(jobs) == 1 and not arguments.no_progress)
+    for job in jobs:
+        print(f"published {job.target}")
+
+
+def _sweep(arguments: argparse.Namespace) -> None:
+    from perumig import runner, sweep
+
+    runner.section(arguments.section)
+    given = _given_parameters(arguments)
+    chosen = [code.strip() for code in arguments.countries.split(",") if code.strip()]
+    jobs = sweep.plan(arguments.section, sweep.countries(chosen), given, arguments.output)
+    label = chosen[0].lower() if len(chosen) == 1 and chosen[0].lower() in sweep.PRESETS else "+".join(
+        job.given["country"] for job in jobs)
+    if given:
+        label += f"_{runner.slug(given)}"
+    _execute(jobs, arguments)
+    folder = sweep.write(arguments.section, label, jobs, arguments.output)
+    print(f"published {folder} ({len(jobs)} countries: {', '.join(job.resolved['country'] for job in jobs)})")
+
+
+def _reproduce(arguments: argparse.Namespace) -> None:
+    from perumig import runner, sources
+
+    sources.fetch_all()
+    _build_data(check=False, force=arguments.force)
+    _execute(runner.plan_all(), arguments)
+    _site(force=arguments.force)
+
+
+COMMANDS = {"run": _run, "sweep": _sweep, "reproduce": _reproduce}
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
@@ -73,40 +176,27 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[sources.MIRROR_ENV] = arguments.data_mirror
         if arguments.command == "list":
             _list()
-        elif arguments.command == "run":
-            from perumig import runner
+            return 0
+        if arguments.command == "build-data" and arguments.check:
+            return _build_data(check=True, force=False)
+        from perumig import locking
 
-            if arguments.section == "all":
-                if arguments.parameter or arguments.parameters_file:
-                    raise ParameterError("parameters apply to one section; run sections one by one to change them")
-                published = runner.run_all(arguments.output, not arguments.no_progress)
-            else:
-                published = [runner.run(arguments.section, _given_parameters(arguments), arguments.output,
-                                        not arguments.no_progress)]
-            for folder in published:
-                print(f"published {folder}")
-        elif arguments.command == "fetch":
-            from perumig import sources
+        with locking.exclusive(wait=not arguments.no_wait) if hasattr(arguments, "no_wait") else nullcontext():
+            if arguments.command in COMMANDS:
+                COMMANDS[arguments.command](arguments)
+            elif arguments.command == "fetch":
+                from perumig import sources
 
-            for path in sources.fetch_all():
-                print(f"ok {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
-        elif arguments.command == "build-data":
-            return _build_data(arguments.check)
-        elif arguments.command == "site":
-            from perumig import site
-
-            print(f"rendered {site.build_site()}")
-        elif arguments.command == "reproduce":
-            from perumig import runner, site, sources
-
-            sources.fetch_all()
-            _build_data(check=False)
-            for folder in runner.run_all():
-                print(f"published {folder}")
-            print(f"rendered {site.build_site()}")
+                for path in sources.fetch_all():
+                    print(f"ok {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
+            elif arguments.command == "build-data":
+                return _build_data(check=False, force=arguments.force)
+            elif arguments.command == "site":
+                _site(arguments.force)
         return 0
     except PerumigError as error:
-        print(f"perumig: error: {error}", file=sys.stderr)
+        # One line, whatever the user typed into the message (a value with a line break, say).
+        print(f"perumig: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print("perumig: interrupted; earlier reports are untouched", file=sys.stderr)

@@ -27,3 +27,13 @@ class DataValidationError(PerumigError):
 
 class NotebookRunError(PerumigError):
     """A notebook failed while executing; the failed copy is kept for debugging."""
+
+
+class BusyError(PerumigError):
+    """Another perumig process is writing data/ or reports/ and this one was told not to wait."""
+
+
+class InterruptedRun(PerumigError):
+    """SIGINT or SIGTERM arrived; what was being built is discarded, published folders are untouched."""
+
+    exit_code = 130

@@ -28,5 +28,30 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"  # nbconvert and page 
 
 # Environment variable through which the runner tells a notebook where to write its outputs.
 OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"
+# ... and where the other sections' reports of the same rebuild are (`perumig run all --output DIR`).
+SECTION_REPORTS_ENV = "PERUMIG_SECTION_REPORTS"
+LOCK = ROOT / ".perumig.lock"  # held by whichever perumig process writes data/ or reports/
+STAMP = ".perumig-stamp.json"  # in each published folder: the inputs it was made from (local, not committed)
+SWEEPS = REPORTS / "sweeps"  # one section run for many countries: the summary tables
+
+
+def section_reports() -> Path:
+    """The folder holding each section's published reports for this run (``reports/`` unless redirected)."""
+    return Path(os.environ.get(SECTION_REPORTS_ENV) or REPORTS)
 
 SHARED_MIRROR = ROOT.parent / "shared" / "data" / "raw"  # the workplace's local mirror
+
+
+def input_name(path: Path) -> str:
+    """How a data file is named in manifests: ``reports/...`` for section reports, else relative to the root."""
+    path, reports = path.resolve(), section_reports().resolve()
+    if path.is_relative_to(reports):
+        return f"reports/{path.relative_to(reports).as_posix()}"
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def input_path(name: str) -> Path:
+    """The file an :func:`input_name` names."""
+    if name.startswith("reports/"):
+        return section_reports() / name.removeprefix("reports/")
+    return ROOT / name

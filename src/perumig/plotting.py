@@ -7,11 +7,13 @@ so two runs give byte-identical SVG and PNG.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
+from matplotlib.transforms import Bbox
 
 SVG_HASH_SALT = "perumig"
 PALETTE = "colorblind"
@@ -45,14 +47,43 @@ def source_note(fig: mpl.figure.Figure, text: str) -> None:
     fig.text(0.01, bottom - 0.02, f"Source: {text}", ha="left", va="top", fontsize=8, color="#444444", wrap=True)
 
 
-def save(fig: mpl.figure.Figure, stem: Path) -> list[Path]:
-    """Save ``stem``.svg and ``stem``.png without timestamps or software tags."""
+def saved_area(fig: mpl.figure.Figure) -> Bbox:
+    """Everything drawn, plus the usual padding, in inches: what ``bbox_inches="tight"`` would crop to.
+
+    Computed once and passed to every save, because "tight" lays the whole figure out again for each
+    file (two draws per file instead of one).
+    """
+    return fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+
+
+def png_bytes(fig: mpl.figure.Figure, area: Bbox) -> bytes:
+    """The figure as PNG, without a software tag: what is saved and what the notebook shows."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches=area)
+    return buffer.getvalue()
+
+
+def save(fig: mpl.figure.Figure, stem: Path, png: bytes, area: Bbox) -> list[Path]:
+    """Save ``stem``.svg (without its date) and ``stem``.png (the bytes of :func:`png_bytes`)."""
     stem.parent.mkdir(parents=True, exist_ok=True)
-    svg, png = stem.with_suffix(".svg"), stem.with_suffix(".png")
+    svg_path, png_path = stem.with_suffix(".svg"), stem.with_suffix(".png")
     with mpl.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
-        fig.savefig(svg, format="svg", metadata={"Date": None})
-        fig.savefig(png, format="png", metadata={"Software": None})
-    return [svg, png]
+        fig.savefig(svg_path, format="svg", metadata={"Date": None}, bbox_inches=area)
+    png_path.write_bytes(png)
+    return [svg_path, png_path]
+
+
+def show(fig: mpl.figure.Figure, png: bytes) -> None:
+    """Display the saved PNG at screen size and close the figure.
+
+    Rendering once for both file and notebook saves a third of each figure's cost; the image keeps
+    the saved resolution, so it stays sharp on high-density screens.
+    """
+    from IPython.display import Image, display
+
+    width = int.from_bytes(png[16:20], "big")  # the PNG header's IHDR width
+    display(Image(data=png, width=round(width * mpl.rcParams["figure.dpi"] / mpl.rcParams["savefig.dpi"])))
+    plt.close(fig)
 
 
 def new_figure(**kwargs) -> tuple[mpl.figure.Figure, mpl.axes.Axes]:

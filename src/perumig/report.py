@@ -12,7 +12,6 @@ import math
 import os
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from perumig import paths, plotting, tables
@@ -33,12 +32,14 @@ class SectionReport:
     def figure(self, fig, name: str, data: pd.DataFrame, title: str, source: str) -> None:
         """Label the figure with its source, save it with its data, then show it."""
         plotting.source_note(fig, source)
+        area = plotting.saved_area(fig)
+        png = plotting.png_bytes(fig, area)
         if self.output_dir:
-            plotting.save(fig, self.output_dir / "figures" / name)
+            plotting.save(fig, self.output_dir / "figures" / name, png, area)
             tables.write_csv(data, self.output_dir / "data" / f"{name}.csv")
         self.manifest.append({"kind": "figure", "name": name, "title": title, "source": source,
                               "files": [f"figures/{name}.svg", f"figures/{name}.png", f"data/{name}.csv"]})
-        plt.show()
+        plotting.show(fig, png)
 
     def table(self, data: pd.DataFrame, name: str, title: str, source: str) -> pd.DataFrame:
         """Save a table as CSV; returns it for display."""
@@ -71,5 +72,6 @@ class SectionReport:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         (self.output_dir / "values.json").write_text(json.dumps(dict(sorted(self.values.items())), indent=2) + "\n")
         tables.write_csv(self.values_table(), self.output_dir / "data" / "values_sources.csv")
-        manifest = {"section": self.section, "outputs": self.manifest}
+        inputs = [{"path": name, "sha256": digest} for name, digest in tables.inputs_read().items()]
+        manifest = {"section": self.section, "outputs": self.manifest, "inputs": inputs}
         (self.output_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -10,11 +10,10 @@ import html
 import json
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 
-import pandas as pd
-
-from perumig import __version__, paths, sources
+from perumig import __version__, paths, publish, sources, stamps
 
 PAGES = {
     "index": "Home",
@@ -46,12 +45,17 @@ SOURCE_ANCHORS = {
 }
 
 
-def notebook_html(notebook, nav: list[tuple[str, str]] | None = None, colophon: str | None = None) -> str:
-    """One executed notebook as a self-contained HTML page that needs no network."""
+@cache
+def html_exporter():
+    """The nbconvert exporter with the offline template (made once: loading it costs half a second)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="compendium", extra_template_basedirs=[str(paths.TEMPLATES)])
-    body, _ = exporter.from_notebook_node(notebook, resources={"site_nav": nav or [], "colophon": colophon})
+    return HTMLExporter(template_name="compendium", extra_template_basedirs=[str(paths.TEMPLATES)])
+
+
+def notebook_html(notebook, nav: list[tuple[str, str]] | None = None, colophon: str | None = None) -> str:
+    """One executed notebook as a self-contained HTML page that needs no network."""
+    body, _ = html_exporter().from_notebook_node(notebook, resources={"site_nav": nav or [], "colophon": colophon})
     return body
 
 
@@ -127,6 +131,8 @@ def _gallery(sections_with_manifests) -> str:
 def _claims_page() -> str:
     if not paths.CLAIMS_REPORT.is_file():
         return "<h1>Claims ledger</h1><p>The reproduction report has not been run yet.</p>"
+    import pandas as pd  # deferred: checking whether the site is current must stay fast
+
     claims = pd.read_csv(paths.CLAIMS_REPORT, keep_default_na=False)
     counts = claims["status"].value_counts().to_dict()
     legend = " ".join(f'<span class="status-{s.replace(" ", "-")}">{html.escape(s)}: {n}</span>' for s, n in counts.items())
@@ -195,14 +201,41 @@ def _index(sections_with_manifests) -> str:
     return "".join(parts)
 
 
-def build_site(site: Path = paths.SITE) -> Path:
-    """Render the whole website into ``site`` (replaced), from the committed reports."""
+def stamp_inputs() -> dict:
+    """What the website is made from: the published reports, the descriptor, the code and the commit."""
+    return {
+        "reports": {s.id: stamps.folder_files(paths.REPORTS / s.id) for s in _sections()},
+        "files": {name: stamps.file_digest(path) for name, path in
+                  (("claims.csv", paths.CLAIMS_REPORT), ("datapackage.json", paths.DATAPACKAGE),
+                   ("sources.yaml", paths.SOURCES_REGISTRY))},
+        "code": stamps.code_digest({"site"}, with_templates=True),
+        "environment": stamps.environment_digest(),
+        "commit": _git_commit(),
+    }
+
+
+def build_site(site: Path = paths.SITE, force: bool = True) -> Path | None:
+    """Render the whole website into ``site`` (swapped in when complete), from the published reports.
+
+    Returns None, rendering nothing, when ``force`` is off and the site is current.
+    """
+    inputs = stamp_inputs()
+    if not force and stamps.is_current(site, inputs):
+        return None
+    scratch = publish.scratch_for(site)
+    try:
+        _render_into(scratch)
+        stamps.write(scratch, inputs)
+        publish.swap_in(scratch, site)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return site
+
+
+def _render_into(scratch: Path) -> None:
     import jinja2
     import nbformat
 
-    scratch = site.with_name(f".{site.name}.partial")
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
     sections = _sections()
     nav = [("Home", "index.html")] + [(s.title.split(" - ")[0], f"{s.id}.html") for s in sections] + [
         (label, f"{name}.html") for name, label in PAGES.items() if name != "index"
@@ -222,6 +255,3 @@ def build_site(site: Path = paths.SITE) -> Path:
     if paths.CLAIMS_REPORT.is_file():
         shutil.copyfile(paths.CLAIMS_REPORT, scratch / "claims.csv")
     shutil.copyfile(paths.DATAPACKAGE, scratch / "datapackage.json")
-    shutil.rmtree(site, ignore_errors=True)
-    scratch.rename(site)
-    return site

@@ -7,6 +7,7 @@ used instead of the network when given; machines without internet rely on it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -94,11 +95,13 @@ def _copy_from_mirror(mirror_file: Path):
 
 def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
     """Path of the raw file ``source_id``, fetched and checksummed if it is not already here."""
+    entry = source(source_id)
+    target = entry.local_path
+    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == entry.sha256:
+        return target  # already here and intact: no need to import pooch (a second) to say so
     import pooch  # deferred: pooch pulls in tqdm, whose notebook import warns inside kernels
 
     pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." line is misleading for mirror copies
-    entry = source(source_id)
-    target = entry.local_path
     local_mirror = mirror_dir(mirror)
     candidates = (
         [(entry.url, _copy_from_mirror(local_mirror / entry.path))]

@@ -18,11 +18,27 @@ from perumig import paths, sources
 from perumig.errors import DataValidationError
 from perumig.schemas import TableSpec, all_tables
 
+# Every data file this process has read (provenance name -> sha256): a section run lists them in its
+# manifest, and the incremental rebuild reruns the section when one of them changes.
+_inputs_read: dict[str, str] = {}
+
 FIELD_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number", "str": "string", "bool": "boolean"}
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def inputs_read() -> dict[str, str]:
+    """The data files read so far, with the sha256 of the bytes that were read."""
+    return dict(sorted(_inputs_read.items()))
+
+
+def read_json(path: Path):
+    """A JSON file read as data (a section's ``values.json``), recorded as an input."""
+    content = path.read_bytes()
+    _inputs_read[paths.input_name(path)] = hashlib.sha256(content).hexdigest()
+    return json.loads(content)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -81,9 +97,13 @@ def write_datapackage(data_dir: Path = paths.DATA) -> Path:
     }
     target = data_dir / "datapackage.json"
     target.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    _recorded_hashes.cache_clear()  # loads after a rebuild check against the new record
-    _load_cached.cache_clear()
     return target
+
+
+def forget_loaded() -> None:
+    """Drop cached tables and recorded hashes, so loads after a rebuild read the new files."""
+    _recorded_hashes.cache_clear()
+    _load_cached.cache_clear()
 
 
 @cache
@@ -114,8 +134,9 @@ def _load_cached(name: str) -> pd.DataFrame:
         raise DataValidationError(f"{table.relative_path} differs from the version recorded in data/datapackage.json: {fix}")
     try:
         # Only empty cells are missing: UNHCR uses the code "NA" (a decision level) as a value.
-        frame = pd.read_csv(path, dtype=_read_dtypes(table), keep_default_na=False, na_values=[""])
-        return table.schema.validate(frame)
+        frame = table.schema.validate(pd.read_csv(path, dtype=_read_dtypes(table), keep_default_na=False, na_values=[""]))
+        _inputs_read[paths.input_name(path)] = recorded
+        return frame
     except (pandera.errors.SchemaError, ValueError, TypeError) as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise DataValidationError(f"{table.relative_path} does not match its schema ({first_line}); fix the file or rebuild it with `perumig build-data`") from None

@@ -1,0 +1,99 @@
+"""One section run for many host countries in parallel, and a table across them.
+
+``perumig sweep flows --countries hosts`` runs Section 2 for each of the main Latin American hosts
+of Venezuelans (the preset) and writes, under ``reports/sweeps/``, every country-specific value the
+runs published (``values.csv``, long) and the numbers that all countries share (``summary.csv``:
+one row per measure and year, one column per country).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from perumig import paths, publish, runner
+from perumig.errors import ParameterError
+
+MAIN_HOSTS = 6  # how many of the largest hosts the preset takes
+PRESETS = {"hosts": f"the {MAIN_HOSTS} largest Latin American hosts of Venezuelans in UNHCR's latest year"}
+YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def countries(chosen: list[str]) -> list[str]:
+    """ISO3 codes from the command line, a preset name expanded."""
+    from perumig import flows, places
+
+    if len(chosen) == 1 and chosen[0].lower() in PRESETS:
+        return flows.venezuelan_host_ranking()["iso3"].head(MAIN_HOSTS).tolist()
+    codes = [places.check_iso3(code, "--countries") for code in chosen]
+    if not codes:
+        raise ParameterError(f"--countries: give ISO3 codes (e.g. COL,PER,CHL) or a preset: {', '.join(PRESETS)}")
+    return list(dict.fromkeys(codes))
+
+
+def plan(section_id: str, codes: list[str], given: dict[str, Any], output: str | None = None) -> list[runner.Job]:
+    """One job per country; every other parameter as given. Runs go to reports/ (or ``output``)."""
+    chosen = runner.section(section_id)
+    from perumig import params
+
+    declared = params.declared(chosen.path)
+    if "country" not in declared:
+        sweepable = [s.id for s in runner.SECTIONS.values() if "country" in params.declared(s.path)]
+        raise ParameterError(f"section '{section_id}' has no country parameter to sweep; sweepable: {', '.join(sweepable)}")
+    if "country" in given:
+        raise ParameterError("the sweep sets country itself; give the countries with --countries")
+    return [
+        runner.Job(chosen, {**given, "country": code}, None if output is None else str(Path(output) / f"{section_id}-{code}"),
+                   key=f"{section_id}:{code}")
+        for code in codes
+    ]
+
+
+def _measure(key: str, country: str) -> tuple[str, str] | None:
+    """(measure, year) of a values.json key about ``country``, e.g. ('venezuelans.UNHCR.{country}', '2019')."""
+    parts = key.split(".")
+    if country not in parts:
+        return None
+    year = parts.pop() if YEAR.match(parts[-1]) else ""
+    return ".".join("{country}" if part == country else part for part in parts), year
+
+
+def collect(jobs: list[runner.Job]):
+    """Every country-specific value of the runs (long) and those every country has (wide)."""
+    import pandas as pd
+
+    from perumig import places, tables
+
+    rows = []
+    for job in jobs:
+        country = job.resolved["country"]
+        values = tables.read_json(job.target / "values.json")
+        sources = pd.read_csv(job.target / "data" / "values_sources.csv", keep_default_na=False).set_index("key")["source"]
+        for key, value in values.items():
+            found = _measure(key, country)
+            if found:
+                rows.append({"country": country, "country_name": places.name(country), "measure": found[0],
+                             "year": found[1], "value": value, "source": sources.get(key, ""),
+                             "run": runner.shown(job.target)})
+    long = pd.DataFrame(rows).sort_values(["measure", "year", "country"], kind="stable").reset_index(drop=True)
+    wide = long.pivot_table(index=["measure", "year"], columns="country", values="value", aggfunc="first")
+    wide = wide.dropna()[[job.resolved["country"] for job in jobs]].reset_index()
+    return long, wide
+
+
+def write(section_id: str, label: str, jobs: list[runner.Job], output: str | None = None) -> Path:
+    """Publish values.csv and summary.csv of a finished sweep (in reports/sweeps/ or ``output``)."""
+    from perumig import tables
+
+    target = (Path(output) if output else paths.SWEEPS) / f"{section_id}-{label}"
+    scratch = publish.scratch_for(target)
+    try:
+        long, wide = collect(jobs)
+        tables.write_csv(long, scratch / "values.csv")
+        tables.write_csv(wide, scratch / "summary.csv")
+        publish.swap_in(scratch, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return target

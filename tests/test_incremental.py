@@ -1,0 +1,133 @@
+"""Incremental and parallel rebuilds: a run is repeated only when something it depends on changed."""
+
+import json
+
+import nbformat
+import pytest
+from sections import DOUBLER, install
+
+from perumig import paths, runner, stamps, sweep
+
+
+@pytest.fixture
+def doubler(tmp_path, monkeypatch):
+    """The stand-in section, its upstream values, and a function that runs it and says what happened."""
+    notebook = install(tmp_path, monkeypatch, "doubler", DOUBLER)
+    reports = tmp_path / "reports"
+    (reports / "upstream").mkdir(parents=True)
+    (reports / "upstream" / "values.json").write_text('{"x": 21}')
+
+    def run(force=False, **given):
+        job = runner.Job(runner.SECTIONS["doubler"], given, str(reports / "doubler"), section_reports=reports)
+        (outcome,) = runner.execute([job], force=force, workers=1)
+        return outcome
+
+    return notebook, reports, run
+
+
+def values(reports):
+    return json.loads((reports / "doubler" / "values.json").read_text())
+
+
+def test_nothing_changed_means_nothing_reruns(doubler):
+    notebook, reports, run = doubler
+    assert run().status == "ran"
+    published = {p: p.stat().st_mtime_ns for p in (reports / "doubler").rglob("*")}
+    skipped = run()
+    assert skipped.status == "skipped" and "unchanged" in skipped.line()
+    assert {p: p.stat().st_mtime_ns for p in (reports / "doubler").rglob("*")} == published
+    assert run(force=True).status == "ran"
+
+
+def test_changed_data_reruns(doubler):
+    notebook, reports, run = doubler
+    run()
+    manifest = json.loads((reports / "doubler" / "manifest.json").read_text())
+    assert [entry["path"] for entry in manifest["inputs"]] == ["reports/upstream/values.json"]
+    (reports / "upstream" / "values.json").write_text('{"x": 50}')
+    assert run().status == "ran" and values(reports)["doubled"] == 100
+
+
+def test_changed_notebook_or_parameters_rerun(doubler):
+    notebook, reports, run = doubler
+    run()
+    assert run(scale="3").status == "ran" and values(reports)["doubled"] == 126
+    assert run(scale="3").status == "skipped"
+    edited = nbformat.read(notebook, as_version=4)
+    edited.cells[1].source = edited.cells[1].source.replace("* 2", "* 4")
+    nbformat.write(edited, notebook)
+    assert run(scale="3").status == "ran" and values(reports)["doubled"] == 252
+
+
+def test_damaged_outputs_rerun(doubler):
+    notebook, reports, run = doubler
+    run()
+    (reports / "doubler" / "values.json").write_text("{}")
+    assert run().status == "ran" and values(reports)["doubled"] == 42
+    (reports / "doubler" / "manifest.json").unlink()
+    assert run().status == "ran"
+
+
+def test_changed_code_reruns(doubler, monkeypatch):
+    notebook, reports, run = doubler
+    run()
+    real = stamps.code_digest
+    monkeypatch.setattr(stamps, "code_digest", lambda *a, **k: {**real(*a, **k), "src/perumig/report.py": "edited"})
+    assert run().status == "ran"
+
+
+def test_code_inputs_are_the_modules_a_section_imports():
+    flows = stamps.module_closure(stamps.notebook_modules(runner.SECTIONS["flows"].path))
+    assert {"flows", "places", "plotting", "report", "tables", "paths"} <= flows
+    assert "economy" not in flows and "government" not in flows
+    assert "claims" in stamps.notebook_modules(runner.SECTIONS["reproduction_report"].path)
+
+
+def test_dependent_waits_and_is_not_run_after_a_failure(tmp_path, monkeypatch):
+    """A job that reads another runs after it, and not at all when it failed."""
+    install(tmp_path, monkeypatch, "breaks", "raise ValueError('deliberate')")
+    install(tmp_path, monkeypatch, "reader", "x = 1", reads_sections=True)
+    jobs = [runner.Job(runner.SECTIONS["breaks"], {}, str(tmp_path / "out" / "breaks")),
+            runner.Job(runner.SECTIONS["reader"], {}, str(tmp_path / "out" / "reader"), after=("breaks",))]
+    with pytest.raises(runner.NotebookRunError) as error:
+        runner.execute(jobs, workers=2)
+    assert [job.outcome.status for job in jobs] == ["failed", "not run"]
+    assert "reader: it reads breaks, which did not finish" in str(error.value)
+    assert not (tmp_path / "out" / "reader").exists()
+
+
+def test_plan_all_runs_the_report_after_the_sections_it_reads():
+    jobs = {job.key: job for job in runner.plan_all()}
+    independent = {key for key, job in jobs.items() if not job.after}
+    assert independent == {"flows", "government_response", "economic_impact"}
+    assert set(jobs["reproduction_report"].after) == independent
+
+
+def test_hosts_preset_is_the_largest_hosts_in_unhcr_data():
+    from perumig import flows
+
+    ranking = flows.venezuelan_host_ranking()
+    assert sweep.countries(["hosts"]) == ranking["iso3"].head(sweep.MAIN_HOSTS).tolist()
+    assert sweep.countries(["col", "PER", "COL"]) == ["COL", "PER"]
+
+
+def test_sweep_tabulates_every_country(tmp_path):
+    """Two countries in parallel; the summary holds, per measure and year, the values each run published."""
+    from conftest import run_cli
+
+    result = run_cli("sweep", "flows", "--countries", "COL,ECU", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    summary = __import__("pandas").read_csv(tmp_path / "flows-COL+ECU" / "summary.csv", keep_default_na=False)
+    assert list(summary.columns) == ["measure", "year", "COL", "ECU"]
+    for code in ("COL", "ECU"):
+        published = json.loads((tmp_path / f"flows-{code}" / "values.json").read_text())
+        row = summary[(summary["measure"] == "migrant_share_pct.{country}") & (summary["year"] == 2020)]
+        assert row[code].item() == pytest.approx(published[f"migrant_share_pct.{code}.2020"])
+    assert "ran flows:COL" in result.stderr and "ran flows:ECU" in result.stderr
+
+
+def test_sweep_needs_a_country_parameter(capsys):
+    from perumig import cli
+
+    assert cli.main(["sweep", "reproduction_report", "--countries", "hosts"]) == 2
+    assert "has no country parameter" in capsys.readouterr().err

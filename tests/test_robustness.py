@@ -1,0 +1,118 @@
+"""Faults and bad input never lose a good result: corrupted raw files, a missing mirror, two runs at
+once, an interrupted run, a notebook that raises."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import run_cli
+from sections import install
+
+from perumig import cli, locking, paths, runner, sources, stamps
+
+
+def snapshot() -> dict:
+    """Every committed output: processed data (content and modification time: a rewrite with equal bytes
+    counts), descriptor, section reports."""
+    return {
+        **{f"data/{k}": (v, (paths.PROCESSED / k).stat().st_mtime_ns) for k, v in stamps.folder_files(paths.PROCESSED).items()},
+        "data/datapackage.json": stamps.file_digest(paths.DATAPACKAGE),
+        **{f"reports/{k}": v for k, v in stamps.folder_files(paths.REPORTS).items() if not k.startswith(("runs/", "failed/"))},
+    }
+
+
+def leftovers() -> list:
+    return [p for folder in (paths.DATA, paths.REPORTS) for p in folder.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+@pytest.fixture
+def truncated_mirror(tmp_path, data_mirror, monkeypatch):
+    """A copy of the mirror whose World Bank file lost its second half; an empty data/raw/."""
+    mirror = tmp_path / "mirror"
+    shutil.copytree(data_mirror, mirror)
+    # The World Bank files are read by the last builder, so the other tables are built before it fails.
+    wdi = mirror / next(e.path for e in sources.registry().values() if e.path.startswith("worldbank_wdi"))
+    wdi.write_bytes(wdi.read_bytes()[: wdi.stat().st_size // 2])
+    monkeypatch.setattr(paths, "RAW", tmp_path / "raw")
+    return mirror, wdi.relative_to(mirror).as_posix()
+
+
+@pytest.mark.parametrize("command", [["build-data", "--force"], ["reproduce"]])
+def test_truncated_raw_file_is_named_and_nothing_is_touched(truncated_mirror, command, capsys):
+    mirror, damaged = truncated_mirror
+    before = snapshot()
+    assert cli.main(["--data-mirror", str(mirror), *command]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "checksum mismatch" in lines[0] and damaged in lines[0] and "perumig fetch" in lines[0]
+    assert snapshot() == before
+    assert leftovers() == []
+
+
+def test_missing_mirror_is_one_clear_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(paths, "RAW", tmp_path / "raw")
+    before = snapshot()
+    assert cli.main(["--data-mirror", str(tmp_path / "no-such-mirror"), "reproduce"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "is not a directory" in line and "PERUMIG_DATA_MIRROR" in line
+    (tmp_path / "empty-mirror").mkdir()
+    assert cli.main(["--data-mirror", str(tmp_path / "empty-mirror"), "reproduce"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "missing from the data mirror" in line
+    assert snapshot() == before
+
+
+def test_second_writer_waits_or_refuses():
+    """While one process holds the write lock, another waits for it (or, with --no-wait, refuses)."""
+    with locking.exclusive():
+        refused = run_cli("fetch", "--no-wait")
+        assert refused.returncode == 1
+        (line,) = refused.stderr.strip().splitlines()
+        assert "is writing data/ or reports/" in line and f"pid {os.getpid()}" in line
+        waiting = subprocess.Popen([sys.executable, "-m", "perumig.cli", "fetch"], cwd=paths.ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert waiting.poll() is None, "the second process must wait while the lock is held"
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0 and "waiting for" in err and out.count("ok ") == len(sources.registry())
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_run_leaves_the_published_folder_intact(tmp_path, stop):
+    published = tmp_path / "flows"
+    published.mkdir()
+    (published / "values.json").write_text('{"earlier": 1}')
+    process = subprocess.Popen([sys.executable, "-m", "perumig.cli", "run", "flows", "--output", str(published),
+                                "--force", "--no-progress"], cwd=paths.ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".flows.partial-*/*.ipynb")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # wait until the notebook is being executed
+    assert list(tmp_path.glob(".flows.partial-*")), "the run never started"
+    process.send_signal(stop)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1] == (
+        "perumig: error: interrupted; runs in progress were discarded and earlier reports are untouched")
+    assert (published / "values.json").read_text() == '{"earlier": 1}' and len(list(published.iterdir())) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flows"], "no half-written folder may remain"
+    kernels = subprocess.run(["pgrep", "-f", "perumig-kernel-"], capture_output=True, text=True).stdout.split()
+    assert kernels == [], "the kernel must be shut down"
+
+
+def test_failing_notebook_keeps_earlier_reports(tmp_path, monkeypatch):
+    """A notebook that raises leaves the published folder as it was and keeps the failed copy."""
+    install(tmp_path, monkeypatch, "broken", "raise ValueError('deliberate failure')")
+    published = tmp_path / "published"
+    published.mkdir()
+    (published / "values.json").write_text('{"good": 1}')
+    with pytest.raises(runner.NotebookRunError) as error:
+        runner.run("broken", {}, output=str(published), progress=False)
+    message = str(error.value)
+    assert "ValueError" in message and "deliberate failure" in message and "untouched" in message
+    assert (published / "values.json").read_text() == '{"good": 1}'
+    assert (tmp_path / "failed" / "published.ipynb").is_file()
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    assert os.environ.get(paths.OUTPUT_ENV) is None
