@@ -6,8 +6,10 @@ with exit code 2 and exactly one line on stderr that starts with "perumig: error
 refusal allowed is argparse's own, when an argument looks like an option or the section is missing:
 exit code 2 with its usage and an error line.
 
-No notebook runs: the forked worker is replaced by a stub that reports success at once, so a
-combination of parameters that happens to be valid "runs" in a few milliseconds and publishes nothing.
+Three properties: any text as the section; `-p` items for a real section (mostly values of each
+parameter's own type, in or out of range, plus at most one wild item); a `-f` file of any YAML, text
+or encoding. No notebook runs: the forked worker is replaced by a stub that reports success at once,
+so a combination of parameters that happens to be valid "runs" in a few milliseconds and publishes nothing.
 """
 
 import functools
@@ -32,9 +34,10 @@ EVERY_PARAMETER = {name: parameter for declared in DECLARED.values() for name, p
 EVERY_NAME = sorted(EVERY_PARAMETER)
 
 # derandomize: the examples are a fixed function of the test, so CI runs the same ones every time
-# and a failure is reproducible; database=None keeps hypothesis from writing .hypothesis/ into the repo.
-# No explain phase: on a failure it adds half a minute and little beyond the shrunk example.
-FUZZ_SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+# and a failure is reproducible; so no example database either (database=None). 300 examples per
+# property keep the file within about half a minute on 2 cores. No explain phase: on a failure it
+# adds half a minute and little beyond the shrunk example.
+FUZZ_SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None,
                          phases=[phase for phase in Phase if phase is not Phase.explain])
 
 
@@ -75,7 +78,8 @@ def output_folder():
 
 def weighted(*choices):
     """Like st.one_of, with weights: (weight, strategy) pairs."""
-    return st.sampled_from([strategy for weight, strategy in choices for _ in range(weight)]).flatmap(lambda chosen: chosen)
+    table = [strategy for weight, strategy in choices for _ in range(weight)]
+    return st.integers(0, len(table) - 1).flatmap(table.__getitem__)
 
 
 # Values: anything a user may type. Most examples set the section's own parameters to values of
@@ -84,11 +88,18 @@ def weighted(*choices):
 REAL_ISO3 = st.sampled_from(["PER", "COL", "CHL", "ECU", "BRA", "ARG", "MEX", "DOM", "VEN", "ESP", "USA", "per"])
 ISO3_LIKE = st.from_regex(r"[A-Za-z]{3}", fullmatch=True)
 YEARS = st.integers(1980, 2030)
-HUGE_INTEGERS = st.integers(-(10**400), 10**400)  # beyond float range and Python's 4300-digit str->int limit
+# Beyond float range, up to the 4300 digits Python converts between int and text.
+HUGE_INTEGERS = st.builds(lambda sign, digits: sign * (10**digits - 1), st.sampled_from([1, -1]),
+                          st.integers(309, 4300))
+# Longer still as text, which int() refuses past 4300 digits.
+LONG_NUMBER_TEXTS = st.builds(lambda sign, digits: sign + "9" * digits, st.sampled_from(["", "-"]),
+                              st.integers(309, 5000))
 # Any unicode text, with the characters that give a command line its structure (separators, quotes,
-# a leading dash, whitespace, line breaks) made common: st.text() alone seldom draws them.
-STRUCTURAL = st.sampled_from(["", " ", "\t", "\n", "\r\n", ",", "=", "-", "'", '"'])
-TEXT = st.lists(st.one_of(st.text(max_size=4), STRUCTURAL), max_size=5).map("".join)
+# a leading dash, whitespace) made common, and line breaks most of all, since a message must stay on
+# one line: st.text() alone seldom draws them.
+STRUCTURAL = st.sampled_from(["", " ", "\t", ",", "=", "-", "'", '"'])
+LINE_BREAKS = st.sampled_from(["\n", "\r\n"])
+TEXT = st.lists(st.one_of(st.text(max_size=4), STRUCTURAL, LINE_BREAKS), max_size=5).map("".join)
 KNOWN_WORDS = st.sampled_from(
     ["2020", "2024", "unemployment", "gdp_per_capita_growth", "true", "nan", "inf", "-inf", "1e400", "1_000", "0", ""]
 )
@@ -110,7 +121,7 @@ def as_text(value):
     return ",".join(value) if isinstance(value, list) else str(value)
 
 
-ANY_VALUE_TEXT = st.one_of(TEXT, KNOWN_WORDS, st.floats().map(str), HUGE_INTEGERS.map(str),
+ANY_VALUE_TEXT = st.one_of(TEXT, KNOWN_WORDS, st.floats().map(str), LONG_NUMBER_TEXTS,
                            *(own_type_values(parameter).map(as_text) for parameter in EVERY_PARAMETER.values()))
 
 
@@ -118,21 +129,25 @@ def assignments(names, values):
     return st.builds("{}={}".format, names, values)
 
 
-def parameter_items(section_id, max_typed=4):
-    """`-p` items: some of the section's parameters with values of their type, then maybe one wild item."""
+def typed_items(section_id, max_size):
+    """`-p` items setting some of the section's parameters to values of their type."""
     declared = DECLARED.get(section_id, EVERY_PARAMETER)
-    typed = st.one_of(*(assignments(st.just(name), own_type_values(parameter).map(as_text))
-                        for name, parameter in declared.items()))
-    wild = st.one_of(
-        assignments(st.sampled_from(list(declared)), ANY_VALUE_TEXT),
+    return st.lists(st.one_of(*(assignments(st.just(name), own_type_values(parameter).map(as_text))
+                                for name, parameter in declared.items())), max_size=max_size)
+
+
+def wild_items(section_id):
+    """No `-p` item or one of: a value of any type, another name, no '=', no name."""
+    return st.lists(st.one_of(
+        assignments(st.sampled_from(list(DECLARED.get(section_id, EVERY_PARAMETER))), ANY_VALUE_TEXT),
         assignments(st.one_of(st.sampled_from(EVERY_NAME), IDENTIFIERS, TEXT), ANY_VALUE_TEXT),
-        TEXT.map(lambda text: text.replace("=", "")),  # no '='
-        ANY_VALUE_TEXT.map(" ={}".format),  # no name
-    )
-    return st.builds(list.__add__, st.lists(typed, max_size=max_typed), st.lists(wild, max_size=1))
+        TEXT.map(lambda text: text.replace("=", "")),
+        ANY_VALUE_TEXT.map(" ={}".format),
+    ), max_size=1)
 
 
-SECTIONS = weighted((4, st.sampled_from(SECTION_IDS)), (1, st.just("all")), (1, TEXT))
+# `run all` takes no parameters: a few examples check that it says so.
+SECTIONS = weighted((8, st.sampled_from(SECTION_IDS)), (1, st.just("all")))
 
 # YAML documents for -f: mostly mappings of the section's parameters to values of their type or any
 # YAML value, at times with other keys (of any YAML type); other YAML documents (not mappings); any text.
@@ -145,6 +160,9 @@ YAML_VALUES = YAML_SCALARS | st.recursive(
 )
 YAML_KEYS = st.one_of(st.sampled_from(EVERY_NAME), IDENTIFIERS, TEXT, st.integers(), st.none(), st.booleans(),
                       st.floats())
+# Nesting deeper than random documents ever are: a parser may recurse once per level.
+DEEP_NESTING = st.builds(lambda opener, depth: opener * depth + "x", st.sampled_from(["[", "{a: ", "- "]),
+                         st.integers(1, 2000))
 # sort_keys=False: keys of mixed types cannot be sorted.
 dump_yaml = functools.partial(yaml.safe_dump, sort_keys=False, allow_unicode=True)
 
@@ -155,9 +173,9 @@ def parameter_files(section_id):
     own = st.fixed_dictionaries({}, optional={
         name: weighted((3, own_type_values(parameter)), (1, YAML_VALUES)) for name, parameter in declared.items()
     })
-    others = weighted((3, st.just({})), (1, st.dictionaries(YAML_KEYS, YAML_VALUES, max_size=3)))
+    others = weighted((1, st.just({})), (1, st.dictionaries(YAML_KEYS, YAML_VALUES, max_size=3)))
     mappings = st.builds(lambda own, others: {**own, **others}, own, others)
-    return weighted((4, mappings.map(dump_yaml)), (1, YAML_VALUES.map(dump_yaml)), (1, TEXT))
+    return weighted((4, mappings.map(dump_yaml)), (1, YAML_VALUES.map(dump_yaml)), (1, TEXT), (1, DEEP_NESTING))
 
 
 # A parameter file saved by an editor that does not write UTF-8 is as likely as any YAML mistake.
@@ -200,20 +218,27 @@ def assert_one_line_or_a_run(argv):
 
 
 @FUZZ_SETTINGS
+@given(section=TEXT)
+def test_any_section_gives_a_run_or_one_line(output_folder, section):
+    assert_one_line_or_a_run(["run", section, "--output", str(output_folder), "--no-progress"])
+
+
+@FUZZ_SETTINGS
 @given(data=st.data())
 def test_p_parameters_give_a_run_or_one_line(output_folder, data):
     section = data.draw(SECTIONS, label="section")
-    items = data.draw(parameter_items(section), label="-p items")
+    items = data.draw(typed_items(section, max_size=4), label="-p items")
+    items += data.draw(wild_items(section), label="wild -p item")
     assert_one_line_or_a_run(["run", section, *with_p_options(items), "--output", str(output_folder), "--no-progress"])
 
 
 @FUZZ_SETTINGS
 @given(data=st.data())
 def test_parameter_file_gives_a_run_or_one_line(output_folder, data):
-    section = data.draw(weighted((4, st.sampled_from(SECTION_IDS)), (1, st.just("all"))), label="section")
+    section = data.draw(SECTIONS, label="section")
     document = data.draw(parameter_files(section), label="file content")
     encoding = data.draw(FILE_ENCODINGS, label="file encoding")
-    items = data.draw(parameter_items(section, max_typed=1), label="-p items")
+    items = data.draw(typed_items(section, max_size=1), label="-p items")
     parameter_file = output_folder.parent / "parameters.yaml"
     parameter_file.write_bytes(document.encode(encoding, errors="replace"))
     assert_one_line_or_a_run(["run", section, "-f", str(parameter_file), *with_p_options(items),

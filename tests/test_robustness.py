@@ -38,6 +38,8 @@ def truncated_mirror(tmp_path, data_mirror, monkeypatch):
     wdi = mirror / next(e.path for e in sources.registry().values() if e.path.startswith("worldbank_wdi"))
     wdi.write_bytes(wdi.read_bytes()[: wdi.stat().st_size // 2])
     monkeypatch.setattr(paths, "RAW", tmp_path / "raw")
+    # `--data-mirror` sets the variable for the rest of the process; restore it for later tests.
+    monkeypatch.setenv(sources.MIRROR_ENV, str(data_mirror))
     return mirror, wdi.relative_to(mirror).as_posix()
 
 
@@ -52,8 +54,9 @@ def test_truncated_raw_file_is_named_and_nothing_is_touched(truncated_mirror, co
     assert leftovers() == []
 
 
-def test_missing_mirror_is_one_clear_line(tmp_path, monkeypatch, capsys):
+def test_missing_mirror_is_one_clear_line(tmp_path, monkeypatch, capsys, data_mirror):
     monkeypatch.setattr(paths, "RAW", tmp_path / "raw")
+    monkeypatch.setenv(sources.MIRROR_ENV, str(data_mirror))  # `--data-mirror` below changes it
     before = snapshot()
     assert cli.main(["--data-mirror", str(tmp_path / "no-such-mirror"), "reproduce"]) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
@@ -77,7 +80,8 @@ def test_second_writer_waits_or_refuses():
         time.sleep(3)
         assert waiting.poll() is None, "the second process must wait while the lock is held"
     out, err = waiting.communicate(timeout=120)
-    assert waiting.returncode == 0 and "waiting for" in err and out.count("ok ") == len(sources.registry())
+    assert waiting.returncode == 0 and "waiting for" in err, err
+    assert out.count("ok ") == len(sources.registry())
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

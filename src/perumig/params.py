@@ -73,7 +73,7 @@ def read_file(path: str) -> dict[str, Any]:
         raise ParameterError(f"parameter file '{path}' does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ParameterError(f"parameter file '{path}' cannot be read as UTF-8 text ({type(exc).__name__})") from None
-    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a number too long for Python to read
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # a number too long to read; nesting too deep
         raise ParameterError(f"parameter file '{path}' is not valid YAML ({type(exc).__name__})") from None
     if not isinstance(loaded, dict) or not all(isinstance(name, str) for name in loaded):
         raise ParameterError(f"parameter file '{path}' must hold name: value pairs, each name a word such as country")
