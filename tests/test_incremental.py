@@ -3,10 +3,11 @@
 import json
 
 import nbformat
+import pandas
 import pytest
 from sections import DOUBLER, install
 
-from perumig import paths, runner, stamps, sweep
+from perumig import runner, stamps, sweep
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_sweep_tabulates_every_country(tmp_path):
 
     result = run_cli("sweep", "flows", "--countries", "COL,ECU", "--output", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    summary = __import__("pandas").read_csv(tmp_path / "flows-COL+ECU" / "summary.csv", keep_default_na=False)
+    summary = pandas.read_csv(tmp_path / "flows-COL+ECU" / "summary.csv", keep_default_na=False)
     assert list(summary.columns) == ["measure", "year", "COL", "ECU"]
     for code in ("COL", "ECU"):
         published = json.loads((tmp_path / f"flows-{code}" / "values.json").read_text())

@@ -33,6 +33,7 @@ from perumig.errors import InterruptedRun, NotebookRunError, ParameterError
 # One more than the cores: a run waits at times (kernel start, messages); on 2 cores, 3 runs at once
 # rebuilt everything in 27 s against 32 s for 2 at once.
 DEFAULT_WORKERS = (os.cpu_count() or 1) + 1
+STOP_GRACE_SECONDS = 20  # a worker asked to stop gets this long to shut its kernel down
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,11 @@ class Job:
     def outputs(self, folder: Path, beside: Path | None = None) -> dict[str, str]:
         """The published files, with the copy published beside the section folders for a default run."""
         files = stamps.folder_files(folder)
-        if self._beside() is not None:
-            files[f"../{self._beside().name}"] = stamps.file_digest(beside or self._beside())
+        if self.beside() is not None:
+            files[f"../{self.beside().name}"] = stamps.file_digest(beside or self.beside())
         return files
 
-    def _beside(self) -> Path | None:
+    def beside(self) -> Path | None:
         if self.section.publishes_beside is None or self.changed:
             return None
         return self.target.parent / Path(self.section.publishes_beside).name
@@ -243,7 +244,7 @@ def _failure_message(error: Exception) -> str:
 
 
 def _publish_beside(job: Job, target: Path) -> None:
-    beside = job._beside()
+    beside = job.beside()
     if beside is not None:
         partial = beside.with_name(f".{beside.name}.partial-{os.getpid()}")
         shutil.copyfile(target / job.section.publishes_beside, partial)
@@ -315,7 +316,7 @@ def _execute(job: Job, progress: bool, go=None) -> bool:
         executed.with_suffix(".html").write_text(site.notebook_html(notebook), encoding="utf-8")
         manifest = json.loads((scratch / "manifest.json").read_text(encoding="utf-8"))
         data = {entry["path"]: entry["sha256"] for entry in manifest.get("inputs", [])}
-        outputs = job.outputs(scratch, beside=scratch / job.section.publishes_beside if job._beside() else None)
+        outputs = job.outputs(scratch, beside=scratch / job.section.publishes_beside if job.beside() else None)
         stamps.write(scratch, job.stamp_inputs(data), outputs)
         publish.swap_in(scratch, target)
     finally:
@@ -398,7 +399,7 @@ def execute(jobs: list[Job], force: bool = False, workers: int | None = None, pr
     previous_handlers = {stop: signal.signal(stop, lambda signum, frame: stop_requested.append(signum))
                          for stop in publish.STOP_SIGNALS}
     context = multiprocessing.get_context("fork")
-    stopped: set[int] = set()
+    stopped: dict[int, float] = {}  # pid -> when it was asked to stop
 
     def fork(job: Job, warm: bool):
         _import_execution_stack()
@@ -435,12 +436,16 @@ def execute(jobs: list[Job], force: bool = False, workers: int | None = None, pr
                     warm = fork(job, warm=False)
                 running[warm[2].sentinel] = warm
             if stop_requested:
+                now = time.monotonic()
                 for job, connection, process in [*running.values(), *warming.values()]:
                     if process.pid not in stopped:
                         process.terminate()
-                        stopped.add(process.pid)
+                        stopped[process.pid] = now
+                    elif now - stopped[process.pid] > STOP_GRACE_SECONDS:
+                        process.kill()  # stuck in its clean-up (a kernel killed from outside, say)
                 for job, connection, process in warming.values():
-                    process.join()
+                    process.join(STOP_GRACE_SECONDS)
+                    process.kill()
                 warming.clear()
             # Poll, so that a stop request is acted on while workers are busy.
             for sentinel in wait_for_any(list(running), timeout=0.2) if running else ():
