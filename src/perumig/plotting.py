@@ -8,6 +8,7 @@ so two runs give byte-identical SVG and PNG.
 from __future__ import annotations
 
 import io
+import textwrap
 from pathlib import Path
 
 import matplotlib as mpl
@@ -16,6 +17,7 @@ import seaborn as sns
 from matplotlib.transforms import Bbox
 
 SVG_HASH_SALT = "perumig"
+NOTE_FONT_SIZE = 8
 PALETTE = "colorblind"
 # Colours that keep their meaning across figures.
 SOURCE_COLOURS = {"UN DESA": "#0072B2", "UNHCR": "#D55E00", "seed": "#000000"}
@@ -40,20 +42,47 @@ def use_style() -> None:
     )
 
 
-def source_note(fig: mpl.figure.Figure, text: str) -> None:
-    """Write 'Source: ...' under everything already drawn (rotated tick labels included)."""
-    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # in inches
-    bottom = drawn.y0 / fig.get_figheight()
-    fig.text(0.01, bottom - 0.02, f"Source: {text}", ha="left", va="top", fontsize=8, color="#444444", wrap=True)
+def fix_layout(fig: mpl.figure.Figure) -> None:
+    """Lay the figure out now and keep that layout for every file saved from it.
 
-
-def saved_area(fig: mpl.figure.Figure) -> Bbox:
-    """Everything drawn, plus the usual padding, in inches: what ``bbox_inches="tight"`` would crop to.
-
-    Computed once and passed to every save, because "tight" lays the whole figure out again for each
-    file (two draws per file instead of one).
+    Without this, matplotlib lays the figure out again before each save: constrained layout runs at
+    every draw, and ``tight_layout()`` leaves a placeholder engine that costs one more draw per file.
     """
-    return fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+    engine = fig.get_layout_engine()
+    if engine is None:
+        return
+    engine.execute(fig)  # a no-op for the placeholder left by tight_layout()
+    fig.set_layout_engine(None)
+
+
+def source_note(fig: mpl.figure.Figure, text: str) -> Bbox:
+    """Write 'Source: ...' under everything already drawn (rotated tick labels included).
+
+    Returns the area to save, in inches: everything drawn plus the usual padding, what
+    ``bbox_inches="tight"`` would crop to. It is computed once, here, and passed to every save,
+    because "tight" lays the whole figure out again for each file.
+    """
+    renderer = fig.canvas.get_renderer()
+    drawn = fig.get_tightbbox(renderer)  # in inches
+    bottom = drawn.y0 / fig.get_figheight()
+    note = fig.text(0.01, bottom - 0.02, _wrapped(f"Source: {text}", fig, renderer, NOTE_FONT_SIZE), ha="left",
+                    va="top", fontsize=NOTE_FONT_SIZE, color="#444444")
+    noted = note.get_tightbbox(renderer).transformed(fig.dpi_scale_trans.inverted())
+    return Bbox.union([drawn, noted]).padded(mpl.rcParams["savefig.pad_inches"])
+
+
+def _wrapped(text: str, fig: mpl.figure.Figure, renderer, size: float) -> str:
+    """``text`` broken into lines that fit the figure's width.
+
+    matplotlib's own ``wrap=True`` measures word after word at every layout (a second per figure
+    for section 3); one measure of the whole line gives the characters per line.
+    """
+    font = mpl.font_manager.FontProperties(size=size)
+    width, _, _ = renderer.get_text_width_height_descent(text, font, ismath=False)
+    available = 0.97 * fig.get_figwidth() * fig.dpi
+    if width <= available:
+        return text
+    return textwrap.fill(text, width=int(len(text) * available / width))
 
 
 def png_bytes(fig: mpl.figure.Figure, area: Bbox) -> bytes:

@@ -31,8 +31,8 @@ class SectionReport:
 
     def figure(self, fig, name: str, data: pd.DataFrame, title: str, source: str) -> None:
         """Label the figure with its source, save it with its data, then show it."""
-        plotting.source_note(fig, source)
-        area = plotting.saved_area(fig)
+        plotting.fix_layout(fig)
+        area = plotting.source_note(fig, source)
         png = plotting.png_bytes(fig, area)
         if self.output_dir:
             plotting.save(fig, self.output_dir / "figures" / name, png, area)
