@@ -97,6 +97,61 @@ def test_dependent_waits_and_is_not_run_after_a_failure(tmp_path, monkeypatch):
     assert not (tmp_path / "out" / "reader").exists()
 
 
+def test_current_reader_is_not_checked_when_nothing_it_reads_reruns(tmp_path, monkeypatch):
+    """A no-op rebuild skips the report's parameter checks (they import pandas: a second of 1.4 s)."""
+    publishes = "from perumig.report import SectionReport\nSectionReport('stand-in').finish()"
+    install(tmp_path, monkeypatch, "source", publishes)
+    install(tmp_path, monkeypatch, "reader", publishes, reads_sections=True)
+
+    def jobs():
+        return [runner.Job(runner.SECTIONS["source"], {}, str(tmp_path / "out" / "source")),
+                runner.Job(runner.SECTIONS["reader"], {}, str(tmp_path / "out" / "reader"), after=("source",))]
+
+    checked = []
+    monkeypatch.setattr("perumig.places.check_parameters", lambda resolved: checked.append(resolved), raising=False)
+    runner.execute(jobs(), workers=2)
+    assert len(checked) == 2
+    checked.clear()
+    assert [o.status for o in runner.execute(jobs(), workers=2)] == ["skipped", "skipped"] and checked == []
+    runner.execute(jobs(), force=True, workers=2)
+    assert len(checked) == 2, "a reader whose upstream reruns is checked before any kernel starts"
+
+
+def test_kernels_get_one_blas_thread_unless_the_user_sets_it(tmp_path, monkeypatch):
+    code = """import os
+from perumig.report import SectionReport
+report = SectionReport("threads")
+report.value("threads", int(os.environ["OPENBLAS_NUM_THREADS"]), "environment")
+report.finish()"""
+    install(tmp_path, monkeypatch, "threads", code)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    runner.run("threads", {}, output=str(tmp_path / "out"), progress=False)
+    assert json.loads((tmp_path / "out" / "values.json").read_text()) == {"threads": 1}
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    assert runner.Job(runner.SECTIONS["threads"]).environment()["OPENBLAS_NUM_THREADS"] == "3"
+
+
+def test_executed_notebook_is_written_at_start_and_end_only_even_when_it_fails(tmp_path, monkeypatch):
+    """papermill alone writes the notebook before and after every cell as well."""
+    import papermill
+    from papermill.engines import NotebookExecutionManager
+
+    runner._import_execution_stack()
+    writes = []
+    real_save = NotebookExecutionManager.save
+    monkeypatch.setattr(NotebookExecutionManager, "save", lambda self, **kw: writes.append(1) or real_save(self, **kw))
+    notebook = install(tmp_path, monkeypatch, "cells", "x = 2")
+    edited = nbformat.read(notebook, as_version=4)
+    edited.cells += [nbformat.v4.new_code_cell("print(x * 21)"), nbformat.v4.new_code_cell("raise ValueError('late')")]
+    nbformat.write(edited, notebook)
+    executed = tmp_path / "executed.ipynb"
+    with pytest.raises(papermill.PapermillExecutionError):
+        papermill.execute_notebook(str(notebook), str(executed), engine_name=runner.ENGINE, progress_bar=False)
+    assert len(writes) == 2
+    cells = nbformat.read(executed, as_version=4).cells
+    assert "42" in json.dumps(cells) and "late" in json.dumps(cells)
+
+
 def test_plan_all_runs_the_report_after_the_sections_it_reads():
     jobs = {job.key: job for job in runner.plan_all()}
     independent = {key for key, job in jobs.items() if not job.after}

@@ -117,6 +117,6 @@ def test_failing_notebook_keeps_earlier_reports(tmp_path, monkeypatch):
     message = str(error.value)
     assert "ValueError" in message and "deliberate failure" in message and "untouched" in message
     assert (published / "values.json").read_text() == '{"good": 1}'
-    assert (tmp_path / "failed" / "published.ipynb").is_file()
+    assert "deliberate failure" in (tmp_path / "failed" / "published.ipynb").read_text(), "kept with its error"
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
     assert os.environ.get(paths.OUTPUT_ENV) is None

@@ -23,6 +23,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from multiprocessing.connection import wait as wait_for_any
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,12 @@ from perumig.errors import InterruptedRun, NotebookRunError, ParameterError
 # rebuilt everything in 27 s against 32 s for 2 at once.
 DEFAULT_WORKERS = (os.cpu_count() or 1) + 1
 STOP_GRACE_SECONDS = 20  # a worker asked to stop gets this long to shut its kernel down
+# One BLAS/OpenMP thread per kernel unless the user says otherwise: the matrices here are tiny, so
+# extra threads only spin, and with several kernels at once they fight over the cores (on 2 cores,
+# 3 kernels with OpenBLAS's default 2 threads each took 5 s more CPU for a full rebuild). It also
+# keeps floating-point results independent of how many runs share the machine.
+KERNEL_THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+ENGINE = "perumig"
 
 
 @dataclass(frozen=True)
@@ -131,9 +138,12 @@ class Job:
             self.validated = True
 
     def environment(self) -> dict[str, str]:
-        """What the kernel inherits: where to write, where the other sections are, no hash randomisation."""
+        """What the kernel inherits: where to write, where the other sections are, no hash randomisation,
+        one BLAS thread (unless set)."""
         reports = self.section_reports or paths.section_reports()
-        return {"PYTHONHASHSEED": "0", "PERUMIG_ROOT": str(paths.ROOT), paths.SECTION_REPORTS_ENV: str(reports)}
+        threads = {name: os.environ.get(name, value) for name, value in KERNEL_THREADS.items()}
+        return {"PYTHONHASHSEED": "0", "PERUMIG_ROOT": str(paths.ROOT), paths.SECTION_REPORTS_ENV: str(reports),
+                **threads}
 
     def stamp_inputs(self, data: dict[str, str]) -> dict[str, Any]:
         """Everything the published folder depends on; ``data`` are the data files the run read."""
@@ -205,19 +215,37 @@ def _environment(values: dict[str, str]):
                 os.environ[name] = value
 
 
+@cache
 def _import_execution_stack() -> None:
-    """Import papermill and set up nbconvert once, before the workers are forked, so they share it.
+    """Import papermill, register its engine and warm up nbconvert once, before the workers are forked.
 
     jsonschema (through nbformat) imports rfc3987-syntax when it is installed, which builds 38
     parsers at import (about two seconds); its IRI format checks are never used to validate a
     notebook, so the import is skipped.
     """
     sys.modules.setdefault("rfc3987_syntax", None)
-    import papermill  # noqa: F401
+    from papermill.engines import NBClientEngine, papermill_engines
 
     from perumig import site
 
-    site.html_exporter()
+    class SaveOnceEngine(NBClientEngine):
+        """papermill's nbclient engine, writing the executed notebook when it starts and when it ends or fails.
+
+        papermill also saves the whole notebook before and after every cell (63 writes, each
+        validated against the schema, 1.6 s for section 3); nothing reads those files here.
+        """
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            save = nb_man.save
+            nb_man.save = lambda **_: None
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            finally:
+                nb_man.save = save  # papermill's notebook_complete then writes it, failed or not
+
+    papermill_engines.register(ENGINE, SaveOnceEngine)
+    site.warm_html_exporter()
 
 
 def _make_deterministic(notebook_path: Path):
@@ -295,7 +323,7 @@ def _execute(job: Job, progress: bool, go=None) -> bool:
                         return False
                 papermill.execute_notebook(
                     str(job.section.path), str(executed), parameters=job.changed, kernel_name="python3",
-                    progress_bar=progress, cwd=str(paths.NOTEBOOKS), record_timing=False, km=kernel,
+                    progress_bar=progress, cwd=str(paths.NOTEBOOKS), record_timing=False, km=kernel, engine_name=ENGINE,
                 )
         except Exception as error:
             if _stopping:
@@ -385,11 +413,11 @@ def execute(jobs: list[Job], force: bool = False, workers: int | None = None, pr
     workers = workers or DEFAULT_WORKERS
     for job in jobs:
         job.resolve()
-    # A job found current now is skipped without the section's own checks, which import pandas:
-    # its stamp holds the same parameters, checked when it ran.
+    # A job found current now, with nothing it reads to be rerun, is skipped without the section's
+    # own checks, which import pandas: its stamp holds the same parameters, checked when it ran.
     will_run = {job.key: force or not job.is_current() for job in jobs}
     for job in jobs:
-        if will_run[job.key] or job.after:
+        if will_run[job.key] or any(will_run[key] for key in job.after):
             job.validate()
     finished: dict[str, Outcome] = {}
     running: dict[Any, tuple[Job, Any, multiprocessing.Process]] = {}

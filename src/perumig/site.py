@@ -53,6 +53,22 @@ def html_exporter():
     return HTMLExporter(template_name="compendium", extra_template_basedirs=[str(paths.TEMPLATES)])
 
 
+def warm_html_exporter() -> None:
+    """Render a small notebook once, so that the exporter's first real page is as fast as the next.
+
+    The first render compiles nbconvert's Jinja templates and imports the HTML sanitiser and the
+    syntax highlighter (about a second); done before the runner forks, each worker inherits them.
+    """
+    import nbformat
+
+    code = nbformat.v4.new_code_cell("print(1)", execution_count=1, outputs=[
+        nbformat.v4.new_output("display_data", {"text/markdown": "*1*", "text/plain": "1"}),
+        nbformat.v4.new_output("execute_result", {"text/html": "<b>1</b>", "text/plain": "1"}, execution_count=1),
+    ])
+    notebook_html(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# warm"), code],
+                                           metadata={"language_info": {"name": "python"}}))
+
+
 def notebook_html(notebook, nav: list[tuple[str, str]] | None = None, colophon: str | None = None) -> str:
     """One executed notebook as a self-contained HTML page that needs no network."""
     body, _ = html_exporter().from_notebook_node(notebook, resources={"site_nav": nav or [], "colophon": colophon})
