@@ -84,6 +84,14 @@ def test_second_writer_waits_or_refuses():
     assert out.count("ok ") == len(sources.registry())
 
 
+def test_misspelt_parameter_is_reported_at_once_while_another_run_writes():
+    with locking.exclusive():
+        typo = run_cli("run", "flows", "-p", "contry=PER", "--no-wait")
+        assert typo.returncode == 2 and "contry" in typo.stderr and "is writing" not in typo.stderr, typo.stderr
+        busy = run_cli("run", "flows", "-p", "country=PER", "--no-wait")
+        assert busy.returncode == 1 and "is writing data/ or reports/" in busy.stderr
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_run_leaves_the_published_folder_intact(tmp_path, stop):
     published = tmp_path / "flows"

@@ -124,27 +124,46 @@ def _write_timings(path: str, jobs) -> None:
         json.dump(rows, handle, indent=1)
 
 
-def _run(arguments: argparse.Namespace) -> None:
-    from perumig import runner
+def _plan(arguments: argparse.Namespace) -> list | None:
+    """The jobs of `run` or `sweep`, their parameters typed and checked against the notebooks.
 
-    if arguments.section == "all":
-        if arguments.parameter or arguments.parameters_file:
-            raise ParameterError("parameters apply to one section; run sections one by one to change them")
-        jobs = runner.plan_all(arguments.output)
+    Done before waiting for the write lock, so that a misspelt parameter is reported at once even
+    while another run holds it; the checks against the data run under the lock.
+    """
+    from perumig import runner, sweep
+
+    if arguments.command == "run":
+        if arguments.section == "all":
+            if arguments.parameter or arguments.parameters_file:
+                raise ParameterError("parameters apply to one section; run sections one by one to change them")
+            jobs = runner.plan_all(arguments.output)
+        else:
+            jobs = [runner.Job(runner.section(arguments.section), _given_parameters(arguments), arguments.output)]
+    elif arguments.command == "sweep":
+        runner.section(arguments.section)
+        jobs = sweep.plan(arguments.section, sweep.countries(_swept(arguments)), _given_parameters(arguments),
+                          arguments.output)
     else:
-        jobs = [runner.Job(runner.section(arguments.section), _given_parameters(arguments), arguments.output)]
+        return None
+    for job in jobs:
+        job.resolve()
+    return jobs
+
+
+def _swept(arguments: argparse.Namespace) -> list[str]:
+    return [code.strip() for code in arguments.countries.split(",") if code.strip()]
+
+
+def _run(arguments: argparse.Namespace, jobs: list) -> None:
     _execute(jobs, arguments, progress=len(jobs) == 1 and not arguments.no_progress)
     for job in jobs:
         print(f"published {job.target}")
 
 
-def _sweep(arguments: argparse.Namespace) -> None:
+def _sweep(arguments: argparse.Namespace, jobs: list) -> None:
     from perumig import runner, sweep
 
-    runner.section(arguments.section)
-    given = _given_parameters(arguments)
-    chosen = [code.strip() for code in arguments.countries.split(",") if code.strip()]
-    jobs = sweep.plan(arguments.section, sweep.countries(chosen), given, arguments.output)
+    chosen, given = _swept(arguments), _given_parameters(arguments)
     label = chosen[0].lower() if len(chosen) == 1 and chosen[0].lower() in sweep.PRESETS else "+".join(
         job.given["country"] for job in jobs)
     if given:
@@ -154,7 +173,7 @@ def _sweep(arguments: argparse.Namespace) -> None:
     print(f"published {folder} ({len(jobs)} countries: {', '.join(job.resolved['country'] for job in jobs)})")
 
 
-def _reproduce(arguments: argparse.Namespace) -> None:
+def _reproduce(arguments: argparse.Namespace, jobs: None) -> None:
     from perumig import runner, sources
 
     sources.fetch_all()
@@ -181,9 +200,10 @@ def main(argv: list[str] | None = None) -> int:
             return _build_data(check=True, force=False)
         from perumig import locking
 
+        jobs = _plan(arguments)
         with locking.exclusive(wait=not arguments.no_wait) if hasattr(arguments, "no_wait") else nullcontext():
             if arguments.command in COMMANDS:
-                COMMANDS[arguments.command](arguments)
+                COMMANDS[arguments.command](arguments, jobs)
             elif arguments.command == "fetch":
                 from perumig import sources
 
