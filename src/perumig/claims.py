@@ -148,6 +148,7 @@ def plot_published_vs_reproduced(report: pd.DataFrame):
     line = np.geomspace(low, high, 50)
     ax.plot(line, line, color="grey", linewidth=1, linestyle="--", label="published = reproduced")
     ax.set(xscale="log", yscale="log", xlabel="Published value (paper and seeds)", ylabel="Value reproduced by the compendium")
+    ax.minorticks_off()  # invisible in this style (the saved image is the same) and a third of the figure's cost
     ax.set_title("Published vs reproduced values (log scales)")
     ax.legend(fontsize=8, loc="upper left")
     return fig
