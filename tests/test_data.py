@@ -6,7 +6,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from perumig import build, paths, tables
+from perumig import build, paths, stamps, tables
 from perumig.errors import DataValidationError
 from perumig.schemas import PROCESSED_TABLES, TRANSCRIBED_TABLES, all_tables
 
@@ -28,7 +28,7 @@ def test_datapackage_describes_every_committed_csv():
     on_disk = {str(p.relative_to(paths.DATA)) for p in paths.DATA.glob("*/*.csv") if p.parent.name != "raw"}
     assert described == on_disk
     for resource in package["resources"]:
-        assert resource["hash"] == "sha256:" + tables.sha256(paths.DATA / resource["path"])
+        assert resource["hash"] == "sha256:" + stamps.file_digest(paths.DATA / resource["path"])
         assert resource["sources"], resource["name"]
         assert all(field["description"] for field in resource["schema"]["fields"]), resource["name"]
 

@@ -7,7 +7,6 @@ used instead of the network when given; machines without internet rely on it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from perumig import paths
+from perumig import paths, stamps
 from perumig.errors import DataSourceError
 
 MIRROR_ENV = "PERUMIG_DATA_MIRROR"
@@ -97,7 +96,7 @@ def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
     """Path of the raw file ``source_id``, fetched and checksummed if it is not already here."""
     entry = source(source_id)
     target = entry.local_path
-    if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == entry.sha256:
+    if stamps.file_digest(target) == entry.sha256:
         return target  # already here and intact: no need to import pooch (a second) to say so
     import pooch  # deferred: pooch pulls in tqdm, whose notebook import warns inside kernels
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from perumig import paths, sources
+from perumig import paths, sources, stamps
 from perumig.errors import DataValidationError
 from perumig.schemas import TableSpec, all_tables
 
@@ -23,10 +23,6 @@ from perumig.schemas import TableSpec, all_tables
 _inputs_read: dict[str, str] = {}
 
 FIELD_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number", "str": "string", "bool": "boolean"}
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def inputs_read() -> dict[str, str]:
@@ -67,7 +63,7 @@ def _datapackage_resource(table: TableSpec, data_dir: Path) -> dict:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{sha256(path)}",
+        "hash": f"sha256:{stamps.file_digest(path)}",
         "sources": [
             {"title": source_id, "path": registry[source_id].url, "licence": registry[source_id].licence}
             if source_id in registry
@@ -125,7 +121,7 @@ def _load_cached(name: str) -> pd.DataFrame:
     if not path.is_file():
         raise DataValidationError(f"table '{name}' is missing ({path}): run `perumig build-data` to rebuild it")
     recorded = _recorded_hashes().get(name)
-    if recorded != sha256(path):
+    if recorded != stamps.file_digest(path):
         fix = (
             "rebuild it from the raw sources with `perumig build-data`"
             if table.folder == "processed"
