@@ -8,7 +8,6 @@ reshape it to one row per observation, keep what the compendium uses.
 from __future__ import annotations
 
 import filecmp
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -279,13 +278,10 @@ def build_data() -> list[Path]:
     Everything is built in a scratch folder first, so a failure (a corrupted raw file, a schema
     error) leaves the committed data as they were.
     """
-    scratch = publish.scratch_for(paths.DATA / "processed-build")
-    try:
+    with publish.scratch_beside(paths.DATA / "processed-build") as scratch:
         _build_into(_scratch_data_dir(scratch))
         publish.swap_in(scratch / "processed", paths.PROCESSED)
         publish.replace_file(scratch / "datapackage.json", paths.DATAPACKAGE)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     tables.forget_loaded()
     stamps.record_processed_data()
     return [paths.PROCESSED / f"{spec.name}.csv" for spec in PROCESSED_TABLES] + [paths.DATAPACKAGE]

@@ -25,12 +25,17 @@ def signals_held():
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
-def scratch_for(target: Path) -> Path:
-    """An empty scratch folder beside ``target``, private to this process."""
+@contextmanager
+def scratch_beside(target: Path):
+    """An empty scratch folder beside ``target``, private to this process, removed when the block ends
+    (already gone when it was swapped in)."""
     scratch = target.with_name(f".{target.name}.partial-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    return scratch
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def swap_in(built: Path, target: Path) -> None:

@@ -308,12 +308,11 @@ def _execute(job: Job, progress: bool, go=None) -> bool:
     from perumig import site
 
     target = job.target
-    scratch = publish.scratch_for(target)
-    executed = scratch / job.section.notebook
-    runtime = Path(tempfile.mkdtemp(prefix="perumig-kernel-"))
-    # Kernels talk over local sockets (IPC) in a private folder: no network port, no file left behind.
-    kernel = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(runtime / "kernel.json"))
-    try:
+    with publish.scratch_beside(target) as scratch:
+        executed = scratch / job.section.notebook
+        runtime = Path(tempfile.mkdtemp(prefix="perumig-kernel-"))
+        # Kernels talk over local sockets (IPC) in a private folder: no network port, no file left behind.
+        kernel = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(runtime / "kernel.json"))
         try:
             with _environment({**job.environment(), paths.OUTPUT_ENV: str(scratch)}):
                 kernel.start_kernel(cwd=str(paths.NOTEBOOKS))
@@ -347,8 +346,6 @@ def _execute(job: Job, progress: bool, go=None) -> bool:
         outputs = job.outputs(scratch, beside=scratch / job.section.publishes_beside if job.beside() else None)
         stamps.write(scratch, job.stamp_inputs(data), outputs)
         publish.swap_in(scratch, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)  # gone already when it was published
     _publish_beside(job, target)
     return True
 

@@ -238,13 +238,10 @@ def build_site(site: Path = paths.SITE, force: bool = True) -> Path | None:
     inputs = stamp_inputs()
     if not force and stamps.is_current(site, inputs):
         return None
-    scratch = publish.scratch_for(site)
-    try:
+    with publish.scratch_beside(site) as scratch:
         _render_into(scratch)
         stamps.write(scratch, inputs)
         publish.swap_in(scratch, site)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return site
 
 

@@ -9,7 +9,6 @@ one row per measure and year, one column per country).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -88,12 +87,9 @@ def write(section_id: str, label: str, jobs: list[runner.Job], output: str | Non
     from perumig import tables
 
     target = (Path(output) if output else paths.SWEEPS) / f"{section_id}-{label}"
-    scratch = publish.scratch_for(target)
-    try:
+    with publish.scratch_beside(target) as scratch:
         long, wide = collect(jobs)
         tables.write_csv(long, scratch / "values.csv")
         tables.write_csv(wide, scratch / "summary.csv")
         publish.swap_in(scratch, target)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return target
