@@ -30,9 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from perumig import runner
+from perumig.pipeline import runner
 
-PERUMIG = [sys.executable, "-m", "perumig.cli"]
+PERUMIG = [sys.executable, "-m", "perumig.pipeline.cli"]
 TARGETS = {
     "full rebuild vs one-by-one nbconvert (ratio)": 0.5,
     "full rebuild (s)": 30.0,

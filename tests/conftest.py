@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from perumig import paths, sources
+from perumig import paths
+from perumig.data import sources
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -23,7 +24,7 @@ def data_mirror():
 def run_cli(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """`perumig ...` as a user runs it, in a fresh process."""
     return subprocess.run(
-        [sys.executable, "-m", "perumig.cli", *arguments],
+        [sys.executable, "-m", "perumig.pipeline.cli", *arguments],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

@@ -2,13 +2,15 @@
 
 import nbformat
 
-from perumig import paths, runner
+from perumig import paths
+from perumig.pipeline import runner
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 # Reads an upstream values.json as data (like the reproduction report), so a data change can be simulated.
-DOUBLER = '''from perumig import paths, tables
-from perumig.report import SectionReport
+DOUBLER = '''from perumig import paths
+from perumig.data import tables
+from perumig.present.report import SectionReport
 
 report = SectionReport("doubler")
 upstream = tables.read_json(paths.section_reports() / "upstream" / "values.json")
@@ -29,6 +31,6 @@ def install(tmp_path, monkeypatch, section_id: str, code: str, parameters: str =
     monkeypatch.setattr(paths, "NOTEBOOKS", notebooks)
     monkeypatch.setattr(paths, "FAILED_RUNS", tmp_path / "failed")
     monkeypatch.setitem(runner.SECTIONS, section_id,
-                        runner.Section(section_id, f"{section_id}.ipynb", section_id, "places", **options))
-    monkeypatch.setattr("perumig.places.check_parameters", lambda resolved: None, raising=False)
+                        runner.Section(section_id, f"{section_id}.ipynb", section_id, "data.places", **options))
+    monkeypatch.setattr("perumig.data.places.check_parameters", lambda resolved: None, raising=False)
     return notebooks / f"{section_id}.ipynb"

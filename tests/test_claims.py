@@ -6,7 +6,9 @@ import math
 import pandas as pd
 import pytest
 
-from perumig import claims, paths, tables
+from perumig import paths
+from perumig.data import tables
+from perumig.sections import claims
 
 
 @pytest.mark.parametrize(
@@ -94,7 +96,7 @@ def test_published_claims_report_matches_the_ledger():
 
 
 def test_tolerance_scale_changes_verdicts_and_is_checked(capsys):
-    from perumig import cli
+    from perumig.pipeline import cli
 
     strict = claims.reproduce(_ledger(), {"share": 0.53}, tolerance_scale=0.1).iloc[0]
     lenient = claims.reproduce(_ledger(), {"share": 0.53}, tolerance_scale=2).iloc[0]

@@ -6,7 +6,9 @@ import nbformat
 import pytest
 from conftest import run_cli
 
-from perumig import cli, paths, tables
+from perumig import paths
+from perumig.data import tables
+from perumig.pipeline import cli
 
 
 @pytest.mark.parametrize(

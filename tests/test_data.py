@@ -6,9 +6,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from perumig import build, paths, stamps, tables
+from perumig import paths, stamps
+from perumig.data import build, tables
 from perumig.errors import DataValidationError
-from perumig.schemas import PROCESSED_TABLES, TRANSCRIBED_TABLES, all_tables
+from perumig.data.schemas import PROCESSED_TABLES, TRANSCRIBED_TABLES, all_tables
 
 
 def test_committed_processed_data_equal_a_rebuild():

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from perumig import cli, economy, params, runner, tables
+from perumig.data import tables
+from perumig.sections import economy
+from perumig.pipeline import cli, params, runner
 from perumig.errors import ParameterError
 
 SECTION = runner.section("economic_impact")

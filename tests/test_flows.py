@@ -9,7 +9,7 @@ Latin America and the Caribbean 2.262305, South America 2.527505.
 
 import pytest
 
-from perumig import flows
+from perumig.sections import flows
 from perumig.errors import ParameterError
 
 

@@ -25,7 +25,8 @@ import yaml
 from hypothesis import Phase, event, given, settings
 from hypothesis import strategies as st
 
-from perumig import cli, params, paths, runner
+from perumig import paths
+from perumig.pipeline import cli, params, runner
 
 SECTION_IDS = list(runner.SECTIONS)
 DECLARED = {section_id: params.declared(section.path) for section_id, section in runner.SECTIONS.items()}

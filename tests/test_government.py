@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from perumig import cli, flows, government, params, runner, tables
+from perumig.data import tables
+from perumig.sections import flows, government
+from perumig.pipeline import cli, params, runner
 from perumig.errors import ParameterError
 
 SECTION = runner.section("government_response")

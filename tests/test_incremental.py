@@ -7,7 +7,8 @@ import pandas
 import pytest
 from sections import DOUBLER, install
 
-from perumig import runner, stamps, sweep
+from perumig import stamps
+from perumig.pipeline import runner, sweep
 
 
 @pytest.fixture
@@ -79,9 +80,9 @@ def test_changed_code_reruns(doubler, monkeypatch):
 
 def test_code_inputs_are_the_modules_a_section_imports():
     flows = stamps.module_closure(stamps.notebook_modules(runner.SECTIONS["flows"].path))
-    assert {"flows", "places", "plotting", "report", "tables", "paths"} <= flows
-    assert "economy" not in flows and "government" not in flows
-    assert "claims" in stamps.notebook_modules(runner.SECTIONS["reproduction_report"].path)
+    assert {"sections.flows", "data.places", "present.plotting", "present.report", "data.tables", "paths"} <= flows
+    assert "sections.economy" not in flows and "sections.government" not in flows
+    assert "sections.claims" in stamps.notebook_modules(runner.SECTIONS["reproduction_report"].path)
 
 
 def test_dependent_waits_and_is_not_run_after_a_failure(tmp_path, monkeypatch):
@@ -99,7 +100,7 @@ def test_dependent_waits_and_is_not_run_after_a_failure(tmp_path, monkeypatch):
 
 def test_current_reader_is_not_checked_when_nothing_it_reads_reruns(tmp_path, monkeypatch):
     """A no-op rebuild skips the report's parameter checks (they import pandas: a second of 1.4 s)."""
-    publishes = "from perumig.report import SectionReport\nSectionReport('stand-in').finish()"
+    publishes = "from perumig.present.report import SectionReport\nSectionReport('stand-in').finish()"
     install(tmp_path, monkeypatch, "source", publishes)
     install(tmp_path, monkeypatch, "reader", publishes, reads_sections=True)
 
@@ -108,7 +109,7 @@ def test_current_reader_is_not_checked_when_nothing_it_reads_reruns(tmp_path, mo
                 runner.Job(runner.SECTIONS["reader"], {}, str(tmp_path / "out" / "reader"), after=("source",))]
 
     checked = []
-    monkeypatch.setattr("perumig.places.check_parameters", lambda resolved: checked.append(resolved), raising=False)
+    monkeypatch.setattr("perumig.data.places.check_parameters", lambda resolved: checked.append(resolved), raising=False)
     runner.execute(jobs(), workers=2)
     assert len(checked) == 2
     checked.clear()
@@ -119,7 +120,7 @@ def test_current_reader_is_not_checked_when_nothing_it_reads_reruns(tmp_path, mo
 
 def test_kernels_get_one_blas_thread_unless_the_user_sets_it(tmp_path, monkeypatch):
     code = """import os
-from perumig.report import SectionReport
+from perumig.present.report import SectionReport
 report = SectionReport("threads")
 report.value("threads", int(os.environ["OPENBLAS_NUM_THREADS"]), "environment")
 report.finish()"""
@@ -160,7 +161,7 @@ def test_plan_all_runs_the_report_after_the_sections_it_reads():
 
 
 def test_hosts_preset_is_the_largest_hosts_in_unhcr_data():
-    from perumig import flows
+    from perumig.sections import flows
 
     ranking = flows.venezuelan_host_ranking()
     assert sweep.countries(["hosts"]) == ranking["iso3"].head(sweep.MAIN_HOSTS).tolist()
@@ -183,7 +184,7 @@ def test_sweep_tabulates_every_country(tmp_path):
 
 
 def test_sweep_needs_a_country_parameter(capsys):
-    from perumig import cli
+    from perumig.pipeline import cli
 
     assert cli.main(["sweep", "reproduction_report", "--countries", "hosts"]) == 2
     assert "has no country parameter" in capsys.readouterr().err

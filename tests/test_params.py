@@ -2,7 +2,7 @@
 
 import pytest
 
-from perumig import params, runner
+from perumig.pipeline import params, runner
 from perumig.errors import ParameterError
 
 FLOWS = runner.section("flows")
@@ -110,7 +110,7 @@ def test_declared_parameters_agree_with_papermill(section):
 )
 def test_parameter_files_found_by_fuzzing_give_one_line(tmp_path, content, message, capsys):
     """Inputs on which hypothesis once found a traceback (tests/test_fuzz.py), kept as regressions."""
-    from perumig import cli
+    from perumig.pipeline import cli
 
     parameters = tmp_path / "parameters.yaml"
     parameters.write_bytes(content)
@@ -121,7 +121,7 @@ def test_parameter_files_found_by_fuzzing_give_one_line(tmp_path, content, messa
 
 
 def test_line_breaks_typed_by_the_user_stay_on_one_line(capsys):
-    from perumig import cli
+    from perumig.pipeline import cli
 
     assert cli.main(["run", "\n"]) == 2 and cli.main(["run", "flows", "-p", "a\nb"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 2

@@ -9,7 +9,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from perumig import paths, plotting, report  # noqa: E402
+from perumig import paths
+from perumig.present import plotting, report  # noqa: E402
 
 LONG_SOURCE = "UN DESA International Migrant Stock 2024, Table 1 (destination and origin); " * 5
 

@@ -6,7 +6,8 @@ import json
 import nbformat
 import pytest
 
-from perumig import paths, runner
+from perumig import paths
+from perumig.pipeline import runner
 
 
 OUTPUT_SUFFIXES = {".svg", ".png", ".csv", ".json", ".ipynb"}

@@ -12,7 +12,9 @@ import pytest
 from conftest import run_cli
 from sections import install
 
-from perumig import cli, locking, paths, runner, sources, stamps
+from perumig import locking, paths, stamps
+from perumig.data import sources
+from perumig.pipeline import cli, runner
 
 
 def snapshot() -> dict:
@@ -75,7 +77,7 @@ def test_second_writer_waits_or_refuses():
         assert refused.returncode == 1
         (line,) = refused.stderr.strip().splitlines()
         assert "is writing data/ or reports/" in line and f"pid {os.getpid()}" in line
-        waiting = subprocess.Popen([sys.executable, "-m", "perumig.cli", "fetch"], cwd=paths.ROOT,
+        waiting = subprocess.Popen([sys.executable, "-m", "perumig.pipeline.cli", "fetch"], cwd=paths.ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(3)
         assert waiting.poll() is None, "the second process must wait while the lock is held"
@@ -97,7 +99,7 @@ def test_interrupted_run_leaves_the_published_folder_intact(tmp_path, stop):
     published = tmp_path / "flows"
     published.mkdir()
     (published / "values.json").write_text('{"earlier": 1}')
-    process = subprocess.Popen([sys.executable, "-m", "perumig.cli", "run", "flows", "--output", str(published),
+    process = subprocess.Popen([sys.executable, "-m", "perumig.pipeline.cli", "run", "flows", "--output", str(published),
                                 "--force", "--no-progress"], cwd=paths.ROOT, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not list(tmp_path.glob(".flows.partial-*/*.ipynb")) and time.monotonic() < deadline:

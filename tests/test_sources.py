@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from perumig import paths, sources
+from perumig import paths
+from perumig.data import sources
 from perumig.errors import DataSourceError
 
 REQUIRED = {"id", "path", "url", "mirrors", "sha256", "size", "licence", "citation", "description", "official_page", "provenance"}

@@ -24,7 +24,7 @@ REPORT_RUNS = REPORTS / "runs"  # runs with non-default parameters
 FAILED_RUNS = REPORTS / "failed"  # failed notebooks kept for debugging (not committed)
 CLAIMS_REPORT = REPORTS / "claims.csv"  # every published number beside its reproduction
 SITE = REPORTS / "site"  # the static website for readers who do not run Python
-TEMPLATES = Path(__file__).resolve().parent / "templates"  # nbconvert and page templates
+TEMPLATES = Path(__file__).resolve().parent / "present" / "templates"  # nbconvert and page templates
 
 # Environment variable through which the runner tells a notebook where to write its outputs.
 OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"

@@ -13,7 +13,6 @@ import ast
 import hashlib
 import json
 import os
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -21,8 +20,6 @@ from typing import Any, Iterable
 from perumig import paths
 
 PACKAGE = Path(__file__).resolve().parent
-# `from perumig import a, b` / `import perumig.a` / `from perumig.a import x`, in notebook code (which may hold magics).
-NOTEBOOK_IMPORT = re.compile(r"^\s*(?:from\s+perumig(?:\.(\w+))?\s+import\s+([\w ,]+)|import\s+perumig\.(\w+))", re.M)
 
 
 def file_digest(path: Path) -> str | None:
@@ -45,20 +42,37 @@ def folder_files(folder: Path) -> dict[str, str]:
     return found
 
 
+def module_file(module: str) -> Path | None:
+    """The source of a perumig module named relative to the package (``sections.flows``, ``paths``, ``data``)."""
+    base = PACKAGE.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _imported_modules(tree: ast.AST) -> set[str]:
+    """perumig modules imported by ``tree``, relative to the package; importing ``a.b`` imports ``a`` too."""
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "perumig":
-            found |= {node.module.split(".")[1]} if "." in node.module else {alias.name for alias in node.names}
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module.split(".")[0] == "perumig":
+            parent = node.module.removeprefix("perumig").lstrip(".")
+            for alias in node.names:
+                child = f"{parent}.{alias.name}" if parent else alias.name
+                found.add(child if module_file(child) else parent)
         elif isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("perumig.")}
-    return found
+            found |= {alias.name.removeprefix("perumig.") for alias in node.names if alias.name.startswith("perumig.")}
+    with_parents = set()
+    for module in found - {""}:
+        parts = module.split(".")
+        with_parents |= {".".join(parts[: end]) for end in range(1, len(parts) + 1)}
+    return with_parents
 
 
 @cache
 def _module_imports(module: str) -> frozenset[str]:
-    source = PACKAGE / f"{module}.py"
-    return frozenset(_imported_modules(ast.parse(source.read_text(encoding="utf-8")))) if source.is_file() else frozenset()
+    source = module_file(module)
+    return frozenset(_imported_modules(ast.parse(source.read_text(encoding="utf-8")))) if source else frozenset()
 
 
 def module_closure(modules: Iterable[str]) -> set[str]:
@@ -66,27 +80,31 @@ def module_closure(modules: Iterable[str]) -> set[str]:
     closure, pending = set(), list(modules)
     while pending:
         module = pending.pop()
-        if module not in closure and (PACKAGE / f"{module}.py").is_file():
+        if module not in closure and module_file(module):
             closure.add(module)
             pending.extend(_module_imports(module))
     return closure
 
 
 def notebook_modules(notebook: Path) -> set[str]:
-    """The perumig modules a notebook's code imports."""
+    """The perumig modules a notebook's code imports (cells that are not plain Python, e.g. magics, are skipped)."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     found = set()
-    for package_module, names, plain in NOTEBOOK_IMPORT.findall(code):
-        found |= {package_module or plain} if package_module or plain else {n.strip() for n in names.split(",")}
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            try:
+                found |= _imported_modules(ast.parse("".join(cell["source"])))
+            except SyntaxError:
+                continue
     return found
 
 
 def code_digest(modules: Iterable[str], with_templates: bool = False) -> dict[str, str]:
     """sha256 of each module's source (and of the templates, which shape the HTML), by name."""
-    digests = {f"src/perumig/{m}.py": file_digest(PACKAGE / f"{m}.py") for m in sorted(module_closure(modules))}
+    files = sorted(module_file(m) for m in module_closure(modules))
+    digests = {f"src/perumig/{path.relative_to(PACKAGE).as_posix()}": file_digest(path) for path in files}
     if with_templates:
-        digests.update({f"src/perumig/templates/{name}": digest for name, digest in folder_files(paths.TEMPLATES).items()})
+        digests.update({f"src/perumig/present/templates/{name}": digest for name, digest in folder_files(paths.TEMPLATES).items()})
     return digests
 
 
@@ -123,7 +141,7 @@ def _processed_data_inputs() -> dict[str, Any]:
     return {
         "sources": file_digest(paths.SOURCES_REGISTRY),
         "transcribed": folder_files(paths.TRANSCRIBED),
-        "code": code_digest({"build"}),
+        "code": code_digest({"data.build"}),
         "environment": environment_digest(),
     }
 

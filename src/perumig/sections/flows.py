@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from perumig import places, schemas, tables
+from perumig.data import places, schemas, tables
 from perumig.errors import ParameterError
 
 IMS_LABEL = {2020: "UN DESA IMS 2020", 2024: "UN DESA IMS 2024"}
@@ -279,12 +279,12 @@ def emigrant_totals(country: str, year: int) -> pd.DataFrame:
 
 def check_parameters(resolved: dict) -> None:
     """Section 2's parameter rules (called by the runner before any kernel starts)."""
-    from perumig import params
+    from perumig.sections import check_choice, check_country, check_int_range, check_years
 
-    params.check_country(resolved)
-    params.check_choice(resolved, "ims_revision", list(IMS_LABEL))
-    params.check_years(resolved, ims_years(resolved["ims_revision"]), IMS_LABEL[resolved["ims_revision"]])
-    params.check_int_range(resolved, "top_n_origins", 1, 15)
+    check_country(resolved)
+    check_choice(resolved, "ims_revision", list(IMS_LABEL))
+    check_years(resolved, ims_years(resolved["ims_revision"]), IMS_LABEL[resolved["ims_revision"]])
+    check_int_range(resolved, "top_n_origins", 1, 15)
 
 
 def paper_statement_check(share: pd.DataFrame, country: str) -> pd.DataFrame:
@@ -309,7 +309,7 @@ def paper_statement_check(share: pd.DataFrame, country: str) -> pd.DataFrame:
 def plot_migrant_share(share: pd.DataFrame, statements: pd.DataFrame | None = None):
     import seaborn as sns
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, ax = plotting.new_figure()
     sns.lineplot(data=share, x="year", y="migrant_share_pct", hue="area", style="area", markers=True, dashes=False, ax=ax)
@@ -323,7 +323,7 @@ def plot_migrant_share(share: pd.DataFrame, statements: pd.DataFrame | None = No
 
 
 def plot_origin_composition(composition: pd.DataFrame, country_name: str):
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, ax = plotting.new_figure()
     wide = composition.pivot_table(index="year", columns="origin", values="pct_of_population", observed=False, aggfunc="sum")
@@ -338,7 +338,7 @@ def plot_origin_composition(composition: pd.DataFrame, country_name: str):
 def plot_venezuelans(series: pd.DataFrame, country_name: str):
     import seaborn as sns
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, ax = plotting.new_figure(figsize=(9, 5.2))
     estimates = series[series["key"] != "SEED"]
@@ -357,7 +357,7 @@ def plot_venezuelans(series: pd.DataFrame, country_name: str):
 
 
 def plot_table1(table1: pd.DataFrame):
-    from perumig import plotting
+    from perumig.present import plotting
 
     long = table1.melt(id_vars="label", value_vars=["native_born_pct", "migrant_pct"], var_name="population", value_name="pct")
     long["population"] = long["population"].map({"native_born_pct": "Native-born", "migrant_pct": "Migrant"})
@@ -372,7 +372,7 @@ def plot_table1(table1: pd.DataFrame):
 
 
 def plot_origin_profiles(profiles: pd.DataFrame):
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, axes = plotting.new_figure(nrows=2, figsize=(9, 6.5), layout="constrained")
     for ax, paper_year in zip(axes, (2010, 2017)):
@@ -388,7 +388,7 @@ def plot_origin_profiles(profiles: pd.DataFrame):
 
 
 def plot_emigrants(emigrants: pd.DataFrame, country_name: str):
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, ax = plotting.new_figure()
     columns = {"ims_share_pct": "UN DESA IMS 2020"}

@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from perumig import paths, sources, stamps
+from perumig import paths, stamps
+from perumig.data import sources
 from perumig.errors import DataValidationError
-from perumig.schemas import TableSpec, all_tables
+from perumig.data.schemas import TableSpec, all_tables
 
 # Every data file this process has read (provenance name -> sha256): a section run lists them in its
 # manifest, and the incremental rebuild reruns the section when one of them changes.

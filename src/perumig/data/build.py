@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pyreadr
 
-from perumig import paths, publish, sources, stamps, tables
+from perumig import paths, publish, stamps
+from perumig.data import sources, tables
 from perumig.errors import DataSourceError
-from perumig.schemas import PROCESSED_TABLES
+from perumig.data.schemas import PROCESSED_TABLES
 
 IMS_HEADER_ROWS = 10  # the IMS workbooks put their column header on Excel row 11
 OTHER_ORIGIN = "XXX"  # gdiviz's code for UN DESA's "Other" origin (M49 2003)

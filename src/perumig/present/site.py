@@ -13,7 +13,8 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from perumig import __version__, paths, publish, sources, stamps
+from perumig import __version__, paths, publish, stamps
+from perumig.data import sources
 
 PAGES = {
     "index": "Home",
@@ -106,9 +107,9 @@ def _render_page(template, name: str, title: str, body: str, nav, footer: str, s
 
 
 def _sections() -> list:
-    from perumig import runner
+    from perumig.sections import SECTIONS
 
-    return [s for s in runner.SECTIONS.values() if (paths.REPORTS / s.id / s.notebook).is_file()]
+    return [s for s in SECTIONS.values() if (paths.REPORTS / s.id / s.notebook).is_file()]
 
 
 def _copy_outputs(section, site: Path) -> dict:
@@ -224,7 +225,7 @@ def stamp_inputs() -> dict:
         "files": {name: stamps.file_digest(path) for name, path in
                   (("claims.csv", paths.CLAIMS_REPORT), ("datapackage.json", paths.DATAPACKAGE),
                    ("sources.yaml", paths.SOURCES_REGISTRY))},
-        "code": stamps.code_digest({"site"}, with_templates=True),
+        "code": stamps.code_digest({"present.site"}, with_templates=True),
         "environment": stamps.environment_digest(),
         "commit": _git_commit(),
     }

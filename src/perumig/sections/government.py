@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from perumig import flows, places, tables
+from perumig.data import places, tables
+from perumig.sections import flows
 from perumig.errors import ParameterError
-from perumig.schemas import seed_label
+from perumig.data.schemas import seed_label
 
 ORIGIN = "VEN"
 PERU = "PER"
@@ -530,11 +531,11 @@ def consistency_summary(checks: pd.DataFrame) -> str:
 
 def check_parameters(resolved: dict) -> None:
     """Sections 3-4's parameter rules (called by the runner before any kernel starts)."""
-    from perumig import params
+    from perumig.sections import check_countries, check_country, check_years
 
-    params.check_country(resolved)
+    check_country(resolved)
     given = [str(code).strip().upper() for code in resolved["peers"]]
-    params.check_countries(resolved, "peers")
+    check_countries(resolved, "peers")
     if len(resolved["peers"]) != len(given):
         twice = next(code for code in given if given.count(code) > 1)
         raise ParameterError(f"peers: {twice} is listed twice; give each peer once")
@@ -542,7 +543,7 @@ def check_parameters(resolved: dict) -> None:
         raise ParameterError(f"peers: {resolved['country']} is the country itself; leave it out of peers")
     decisions = _persons("unhcr_asylum_decisions")
     venezuelan = decisions[decisions["origin_iso3"] == ORIGIN]
-    params.check_years(resolved, sorted(venezuelan["year"].unique().tolist()), "UNHCR asylum decisions")
+    check_years(resolved, sorted(venezuelan["year"].unique().tolist()), "UNHCR asylum decisions")
     window = venezuelan[venezuelan["year"].between(resolved["start_year"], resolved["end_year"])]
     decided = window.groupby("asylum_iso3")["total_decisions"].sum()
     for name, codes in (("country", [resolved["country"]]), ("peers", resolved["peers"])):
@@ -579,7 +580,7 @@ def plot_timeline(rows: pd.DataFrame, direction: pd.DataFrame, spans: pd.DataFra
     from matplotlib.lines import Line2D
     from matplotlib.ticker import MaxNLocator
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     # A month's margin on the left, so that instruments of early January are not cut by the frame.
     low, high = pd.Timestamp(f"{first_year}-01-01") - pd.Timedelta(days=31), pd.Timestamp(f"{last_year + 1}-01-01")
@@ -616,7 +617,7 @@ def plot_recognition_rates(decisions: pd.DataFrame, country: str):
     import seaborn as sns
     from matplotlib.ticker import MaxNLocator
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, ax = plotting.new_figure()
     data = decisions[decisions["total_decisions"] > 0]
@@ -635,7 +636,7 @@ def plot_flows_policy(flows: pd.DataFrame, rows: pd.DataFrame | None, country_na
     """Venezuelans (end-year stock) and their asylum applications (bars across each year), with legislation lines."""
     from matplotlib.lines import Line2D
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, (top, bottom) = plotting.new_figure(nrows=2, sharex=True, figsize=(10, 6.4))
     year_start = pd.to_datetime(flows["year"].astype(str) + "-01-01")

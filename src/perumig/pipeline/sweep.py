@@ -12,8 +12,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from perumig import paths, publish, runner
+from perumig import paths, publish
 from perumig.errors import ParameterError
+from perumig.pipeline import runner
+from perumig.sections import SECTIONS, section
 
 MAIN_HOSTS = 6  # how many of the largest hosts the preset takes
 PRESETS = {"hosts": f"the {MAIN_HOSTS} largest Latin American hosts of Venezuelans in UNHCR's latest year"}
@@ -22,7 +24,8 @@ YEAR = re.compile(r"^(19|20)\d\d$")
 
 def countries(chosen: list[str]) -> list[str]:
     """ISO3 codes from the command line, a preset name expanded."""
-    from perumig import flows, places
+    from perumig.data import places
+    from perumig.sections import flows
 
     if len(chosen) == 1 and chosen[0].lower() in PRESETS:
         return flows.venezuelan_host_ranking()["iso3"].head(MAIN_HOSTS).tolist()
@@ -34,12 +37,12 @@ def countries(chosen: list[str]) -> list[str]:
 
 def plan(section_id: str, codes: list[str], given: dict[str, Any], output: str | None = None) -> list[runner.Job]:
     """One job per country; every other parameter as given. Runs go to reports/ (or ``output``)."""
-    chosen = runner.section(section_id)
-    from perumig import params
+    chosen = section(section_id)
+    from perumig.pipeline import params
 
     declared = params.declared(chosen.path)
     if "country" not in declared:
-        sweepable = [s.id for s in runner.SECTIONS.values() if "country" in params.declared(s.path)]
+        sweepable = [s.id for s in SECTIONS.values() if "country" in params.declared(s.path)]
         raise ParameterError(f"section '{section_id}' has no country parameter to sweep; sweepable: {', '.join(sweepable)}")
     if "country" in given:
         raise ParameterError("the sweep sets country itself; give the countries with --countries")
@@ -63,7 +66,7 @@ def collect(jobs: list[runner.Job]):
     """Every country-specific value of the runs (long) and those every country has (wide)."""
     import pandas as pd
 
-    from perumig import places, tables
+    from perumig.data import places, tables
 
     rows = []
     for job in jobs:
@@ -84,7 +87,7 @@ def collect(jobs: list[runner.Job]):
 
 def write(section_id: str, label: str, jobs: list[runner.Job], output: str | None = None) -> Path:
     """Publish values.csv and summary.csv of a finished sweep (in reports/sweeps/ or ``output``)."""
-    from perumig import tables
+    from perumig.data import tables
 
     target = (Path(output) if output else paths.SWEEPS) / f"{section_id}-{label}"
     with publish.scratch_beside(target) as scratch:

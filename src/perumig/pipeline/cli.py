@@ -10,8 +10,10 @@ import sys
 from contextlib import nullcontext
 from typing import Any
 
-from perumig import params, paths
+from perumig import paths
 from perumig.errors import ParameterError, PerumigError
+from perumig.pipeline import params
+from perumig.sections import SECTIONS, section
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,9 +68,7 @@ def _given_parameters(arguments: argparse.Namespace) -> dict[str, Any]:
 
 
 def _list() -> None:
-    from perumig import runner
-
-    for section in runner.SECTIONS.values():
+    for section in SECTIONS.values():
         print(f"{section.id}: {section.title}  [{section.notebook}]")
         for parameter in params.declared(section.path).values():
             print(f"    {parameter.name} ({parameter.type_name}, default {parameter.default!r})  {parameter.help}")
@@ -80,7 +80,7 @@ def _build_data(check: bool, force: bool) -> int:
     if not check and not force and stamps.processed_data_current():
         print("skipped build-data: data/processed/ is current (same raw sources, transcribed tables and code)")
         return 0
-    from perumig import build
+    from perumig.data import build
 
     if check:
         differing = build.differences_from_rebuild()
@@ -93,7 +93,7 @@ def _build_data(check: bool, force: bool) -> int:
 
 
 def _site(force: bool) -> None:
-    from perumig import site
+    from perumig.present import site
 
     rendered = site.build_site(force=force)
     print(f"rendered {rendered}" if rendered else "skipped site: reports/site/ is current")
@@ -106,7 +106,7 @@ def _jobs(arguments: argparse.Namespace) -> int:
 
 
 def _execute(jobs, arguments: argparse.Namespace, progress: bool = False) -> None:
-    from perumig import runner
+    from perumig.pipeline import runner
 
     try:
         runner.execute(jobs, force=arguments.force, workers=_jobs(arguments), progress=progress,
@@ -130,7 +130,7 @@ def _plan(arguments: argparse.Namespace) -> list | None:
     Done before waiting for the write lock, so that a misspelt parameter is reported at once even
     while another run holds it; the checks against the data run under the lock.
     """
-    from perumig import runner, sweep
+    from perumig.pipeline import runner, sweep
 
     if arguments.command == "run":
         if arguments.section == "all":
@@ -138,9 +138,9 @@ def _plan(arguments: argparse.Namespace) -> list | None:
                 raise ParameterError("parameters apply to one section; run sections one by one to change them")
             jobs = runner.plan_all(arguments.output)
         else:
-            jobs = [runner.Job(runner.section(arguments.section), _given_parameters(arguments), arguments.output)]
+            jobs = [runner.Job(section(arguments.section), _given_parameters(arguments), arguments.output)]
     elif arguments.command == "sweep":
-        runner.section(arguments.section)
+        section(arguments.section)
         jobs = sweep.plan(arguments.section, sweep.countries(_swept(arguments)), _given_parameters(arguments),
                           arguments.output)
     else:
@@ -161,7 +161,7 @@ def _run(arguments: argparse.Namespace, jobs: list) -> None:
 
 
 def _sweep(arguments: argparse.Namespace, jobs: list) -> None:
-    from perumig import runner, sweep
+    from perumig.pipeline import runner, sweep
 
     chosen, given = _swept(arguments), _given_parameters(arguments)
     label = chosen[0].lower() if len(chosen) == 1 and chosen[0].lower() in sweep.PRESETS else "+".join(
@@ -174,7 +174,8 @@ def _sweep(arguments: argparse.Namespace, jobs: list) -> None:
 
 
 def _reproduce(arguments: argparse.Namespace, jobs: None) -> None:
-    from perumig import runner, sources
+    from perumig.data import sources
+    from perumig.pipeline import runner
 
     sources.fetch_all()
     _build_data(check=False, force=arguments.force)
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
         if arguments.data_mirror:
-            from perumig import sources
+            from perumig.data import sources
 
             sources.mirror_dir(arguments.data_mirror)  # fail early on a bad folder
             os.environ[sources.MIRROR_ENV] = arguments.data_mirror
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             if arguments.command in COMMANDS:
                 COMMANDS[arguments.command](arguments, jobs)
             elif arguments.command == "fetch":
-                from perumig import sources
+                from perumig.data import sources
 
                 for path in sources.fetch_all():
                     print(f"ok {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from perumig import paths, plotting, tables
+from perumig import paths
+from perumig.data import tables
+from perumig.present import plotting
 VALUE_DECIMALS = 6
 
 

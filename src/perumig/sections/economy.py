@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from perumig import flows, places, schemas, tables
+from perumig.data import places, schemas, tables
+from perumig.sections import flows
 from perumig.errors import ParameterError
 
 WDI_SOURCE = "World Bank WDI (datahub copy, 2026-07-01 update)"
@@ -407,13 +408,13 @@ def education_qualitative() -> pd.DataFrame:
 
 def check_parameters(resolved: dict) -> None:
     """Section 5's parameter rules (called by the runner before any kernel starts)."""
-    from perumig import params
+    from perumig.sections import check_choice, check_countries, check_years
 
-    params.check_countries(resolved, "countries", minimum=3)
+    check_countries(resolved, "countries", minimum=3)
     if ORIGIN in resolved["countries"]:
         raise ParameterError(f"countries: {ORIGIN} is the origin of the flows, not a host; leave it out")
-    params.check_choice(resolved, "outcome", list(OUTCOMES))
-    params.check_years(resolved, share_years(), "UNHCR and WDI population")
+    check_choice(resolved, "outcome", list(OUTCOMES))
+    check_years(resolved, share_years(), "UNHCR and WDI population")
     panel, _ = build_panel(resolved["countries"], resolved["outcome"], resolved["start_year"], resolved["end_year"])
     usable = countries_with_data(panel)
     if len(usable) < 3:
@@ -430,7 +431,7 @@ def check_parameters(resolved: dict) -> None:
 def plot_evidence_map(counts: pd.DataFrame):
     import seaborn as sns
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, axes = plotting.new_figure(ncols=2, figsize=(11, 5.4), sharey=True, width_ratios=[1, 1])
     titles = {"paper": "UNDP paper (Sec. 2.3, 4, 5, 6)", "news": "News of 30 Sep 2025 (opinion piece)"}
@@ -450,7 +451,7 @@ def plot_evidence_map(counts: pd.DataFrame):
 
 
 def plot_macro(macro: pd.DataFrame, country_name: str):
-    from perumig import plotting
+    from perumig.present import plotting
 
     fig, axes = plotting.new_figure(nrows=3, ncols=2, figsize=(11, 10), sharex=True)
     panels = [("gdp_growth_pct", "GDP growth, annual %"), ("gdp_per_capita_usd", "GDP per capita, current US$"),
@@ -489,7 +490,7 @@ def plot_panel(panel: pd.DataFrame, residuals: pd.DataFrame, coef: float, outcom
     import seaborn as sns
     from matplotlib.ticker import MaxNLocator
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     series = OUTCOMES[outcome]
     fig, axes = plotting.new_figure(ncols=3, figsize=(14, 4.8))
@@ -517,7 +518,7 @@ def plot_panel(panel: pd.DataFrame, residuals: pd.DataFrame, coef: float, outcom
 
 
 def plot_leave_one_out(loo: pd.DataFrame, fit: pd.DataFrame, outcome: str):
-    from perumig import plotting
+    from perumig.present import plotting
 
     main = fit.set_index("estimator").loc["cluster"]
     rows = pd.concat([pd.DataFrame([{"country": "All countries", "coef": main.coef, "ci_low": main.ci_low,
@@ -539,7 +540,7 @@ def plot_education(facts: pd.DataFrame):
     """Bars with their seed section and cited source written above each bar, so long labels keep the bars readable."""
     from matplotlib.ticker import StrMethodFormatter
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     percent = facts[facts["unit"] == "percent"]
     counts = facts[facts["unit"] != "percent"]

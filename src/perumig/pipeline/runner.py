@@ -10,7 +10,6 @@ nothing it depends on changed is skipped (see :mod:`perumig.stamps`).
 
 from __future__ import annotations
 
-import importlib
 import json
 import multiprocessing
 import os
@@ -28,8 +27,10 @@ from multiprocessing.connection import wait as wait_for_any
 from pathlib import Path
 from typing import Any
 
-from perumig import params, paths, publish, stamps
-from perumig.errors import InterruptedRun, NotebookRunError, ParameterError
+from perumig import paths, publish, stamps
+from perumig.errors import InterruptedRun, NotebookRunError
+from perumig.pipeline import params
+from perumig.sections import SECTIONS, Section, section
 
 # One more than the cores: a run waits at times (kernel start, messages); on 2 cores, 3 runs at once
 # rebuilt everything in 27 s against 32 s for 2 at once.
@@ -41,44 +42,6 @@ STOP_GRACE_SECONDS = 20  # a worker asked to stop gets this long to shut its ker
 # keeps floating-point results independent of how many runs share the machine.
 KERNEL_THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 ENGINE = "perumig"
-
-
-@dataclass(frozen=True)
-class Section:
-    id: str
-    notebook: str
-    title: str
-    module: str  # the perumig module whose `check_parameters` validates the run
-    reads_sections: bool = False  # reads the other sections' values.json: runs after them
-    publishes_beside: str | None = None  # a file of a default run that is also published beside the section folders
-
-    @property
-    def path(self) -> Path:
-        return paths.NOTEBOOKS / self.notebook
-
-    def check_parameters(self, resolved: dict[str, Any]) -> None:
-        importlib.import_module(f"perumig.{self.module}").check_parameters(resolved)
-
-
-SECTIONS = {
-    section.id: section
-    for section in (
-        Section("flows", "01_migration_flows.ipynb", "Sec. 2 - The profile of migration flows towards Peru", "flows"),
-        Section("government_response", "02_government_response.ipynb",
-                "Sec. 3-4 - The government's response to migration and its impact", "government"),
-        Section("economic_impact", "03_economic_impact.ipynb", "Sec. 5 - Impact of the migrant population on Peru",
-                "economy"),
-        Section("reproduction_report", "04_reproduction_report.ipynb", "Reproduction report - every claim checked",
-                "claims", reads_sections=True, publishes_beside="data/claims.csv"),
-    )
-}
-
-
-def section(section_id: str) -> Section:
-    try:
-        return SECTIONS[section_id]
-    except KeyError:
-        raise ParameterError(f"unknown section {section_id!r}; choose one of: {', '.join(SECTIONS)}, all") from None
 
 
 def validated_parameters(chosen: Section, given: dict[str, Any]) -> dict[str, Any]:
@@ -150,7 +113,7 @@ class Job:
         return {
             "notebook": stamps.file_digest(self.section.path),
             "parameters": self.resolved,
-            "code": stamps.code_digest(stamps.notebook_modules(self.section.path) | {"site"}, with_templates=True),
+            "code": stamps.code_digest(stamps.notebook_modules(self.section.path) | {"present.site"}, with_templates=True),
             "environment": stamps.environment_digest(),
             "data": data,
         }
@@ -226,7 +189,7 @@ def _import_execution_stack() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
     from papermill.engines import NBClientEngine, papermill_engines
 
-    from perumig import site
+    from perumig.present import site
 
     class SaveOnceEngine(NBClientEngine):
         """papermill's nbclient engine, writing the executed notebook when it starts and when it ends or fails.
@@ -305,7 +268,7 @@ def _execute(job: Job, progress: bool, go=None) -> bool:
     import papermill
     from jupyter_client.manager import KernelManager
 
-    from perumig import site
+    from perumig.present import site
 
     target = job.target
     with publish.scratch_beside(target) as scratch:

@@ -6,7 +6,7 @@ from functools import cache
 
 import pandas as pd
 
-from perumig import tables
+from perumig.data import tables
 from perumig.errors import ParameterError
 
 WORLD = 900

@@ -14,7 +14,9 @@ import re
 
 import pandas as pd
 
-from perumig import paths, runner, schemas, tables
+from perumig import paths
+from perumig.data import schemas, tables
+from perumig.sections import SECTIONS
 
 REPRODUCED, DIFFERS, NOT_RECOMPUTABLE = "reproduced", "differs", "not recomputable"
 RULE_REFERENCE = re.compile(r"\{([^{}]+)\}")
@@ -26,7 +28,7 @@ def section_values() -> dict[str, float]:
     The report's own earlier values are not read: they would make each run an input of the next.
     """
     merged: dict[str, float] = {}
-    for section in (s for s in runner.SECTIONS.values() if not s.reads_sections):
+    for section in (s for s in SECTIONS.values() if not s.reads_sections):
         published = paths.section_reports() / section.id / "values.json"
         if published.is_file():
             merged.update(tables.read_json(published))
@@ -138,7 +140,7 @@ def plot_published_vs_reproduced(report: pd.DataFrame):
     import numpy as np
     import seaborn as sns
 
-    from perumig import plotting
+    from perumig.present import plotting
 
     checked = report[report["reproduced_value"].notna() & (report["published_value"] > 0) & (report["reproduced_value"] > 0)]
     fig, ax = plotting.new_figure(figsize=(7, 6.5))
