@@ -4,6 +4,8 @@ The command line prints ``str(error)`` on one line and exits with ``exit_code``;
 traceback for these.
 """
 
+import reprlib
+
 
 class PerumigError(Exception):
     """Base class of every error the compendium reports to its user."""
@@ -37,3 +39,19 @@ class InterruptedRun(PerumigError):
     """SIGINT or SIGTERM arrived; what was being built is discarded, published folders are untouched."""
 
     exit_code = 130
+
+
+def shown(value, limit: int = 60) -> str:
+    """A value as a message quotes it: a repr cut short without ever building the full text.
+
+    A value typed by a user can be anything YAML or a command line gives: a string of 100,000
+    characters, a list nested a hundred levels deep, an integer too long to print.
+    """
+    brief = reprlib.Repr()
+    brief.maxlevel, brief.maxstring, brief.maxother = 3, limit, limit
+    brief.maxlist = brief.maxtuple = brief.maxdict = brief.maxset = 6
+    try:
+        text = brief.repr(value)
+    except ValueError:  # an int of more than 4300 digits has no repr
+        return "a number too long to show"
+    return text if len(text) <= limit else f"{text[:limit]}..."
