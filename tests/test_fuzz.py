@@ -7,9 +7,9 @@ refusal allowed is argparse's own, when an argument looks like an option or the 
 exit code 2 with its usage and an error line.
 
 Three properties: any text as the section; `-p` items for a real section (mostly values of each
-parameter's own type, in or out of range, plus at most one wild item); a `-f` file of any YAML (aliases
-included), text, encoding or bytes. No notebook runs: the forked worker is replaced by a stub that reports success at once,
-so a combination of parameters that happens to be valid "runs" in a few milliseconds and publishes nothing.
+parameter's own type, in or out of range, plus at most one wild item); a `-f` file of any YAML
+(aliases included), text, encoding or bytes. No notebook runs: the forked worker is replaced by a stub
+that reports success at once, so a combination of parameters that happens to be valid "runs" in a few milliseconds and publishes nothing.
 """
 
 import functools
