@@ -4,6 +4,7 @@ The command line prints ``str(error)`` on one line and exits with ``exit_code``;
 traceback for these.
 """
 
+import errno
 import reprlib
 
 
@@ -23,6 +24,10 @@ class DataSourceError(PerumigError):
     """A raw file is missing, cannot be fetched or fails its checksum."""
 
 
+class WriteError(PerumigError):
+    """A file could not be written (a full disk, a quota, a read-only folder); what was published before is unchanged."""
+
+
 class DataValidationError(PerumigError):
     """A processed or transcribed table does not match its schema or its recorded checksum."""
 
@@ -39,6 +44,25 @@ class InterruptedRun(PerumigError):
     """SIGINT or SIGTERM arrived; what was being built is discarded, published folders are untouched."""
 
     exit_code = 130
+
+
+def reason(error: Exception) -> str:
+    """An exception in a few words: what the operating system said ("No space left on device"), or
+    the error's type and the start of its first line."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    first_line = next(iter(str(error).splitlines()), "")
+    return f"{type(error).__name__}: {first_line[:80]}" if first_line else type(error).__name__
+
+
+def write_failed(what: str, command: str, error: OSError) -> WriteError:
+    """The error for an OSError met while writing ``what``: what failed, why, and how to fix it."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free disk space"
+    else:
+        fix = f"check {error.filename}" if error.filename else "make sure the folder is writable"
+    return WriteError(f"could not write {what} ({reason(error)}): {fix} and run `{command}` again; "
+                      "what was there before is unchanged")
 
 
 def shown(value, limit: int = 60) -> str:

@@ -37,27 +37,51 @@ def declared(notebook: Path) -> dict[str, Parameter]:
     Read from the notebook's JSON directly rather than with ``papermill.inspect_notebook``, which gives
     the same answer (tested) but costs three seconds of imports; the no-op rebuild must stay fast.
     """
-    if not notebook.is_file():
-        raise PerumigError(f"notebook {notebook.name} is missing from notebooks/; restore it from git (git checkout -- notebooks)")
+    restore = f"restore it from git (git checkout -- notebooks/{notebook.name})"
+    source = _parameters_source(notebook, restore)
     try:
-        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
-    except (ValueError, KeyError):
-        raise PerumigError(f"notebook {notebook.name} is not valid notebook JSON; restore it from git (git checkout -- notebooks)") from None
-    cell = next((c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
-    if cell is None:
-        raise ParameterError(f"{notebook.name} has no cell tagged 'parameters'")
-    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        statements = ast.parse(source).body
+    except SyntaxError as exc:
+        line = f"line {exc.lineno}: " if exc.lineno else ""
+        raise PerumigError(f"the parameters cell of {notebook.name} is not valid Python ({line}{exc.msg}); "
+                           f"fix it or {restore}") from None
     comments = {
         token.start[0]: token.string.lstrip("#").strip()
         for token in tokenize.generate_tokens(io.StringIO(source).readline)
         if token.type == tokenize.COMMENT
     }
     found = {}
-    for statement in ast.parse(source).body:
+    for statement in statements:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
             name = statement.targets[0].id
-            found[name] = Parameter(name, ast.literal_eval(statement.value), comments.get(statement.lineno, ""))
+            try:
+                default = ast.literal_eval(statement.value)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                raise PerumigError(
+                    f"{name} in the parameters cell of {notebook.name} (line {statement.lineno}) is not a literal such as "
+                    f"'PER', 2020 or ['COL', 'CHL'], so it cannot be a parameter; write its value out or {restore}"
+                ) from None
+            found[name] = Parameter(name, default, comments.get(statement.lineno, ""))
     return found
+
+
+def _parameters_source(notebook: Path, restore: str) -> str:
+    """The code of the notebook's cell tagged `parameters`."""
+    if not notebook.is_file():
+        raise PerumigError(f"notebook {notebook.name} is missing from notebooks/; {restore}")
+    damaged = PerumigError(f"notebook {notebook.name} is not valid notebook JSON; {restore}")
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        cell = next((c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+        source = None if cell is None else cell["source"]
+        source = "".join(source) if isinstance(source, list) else source
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # ValueError: not JSON, not UTF-8
+        raise damaged from None
+    if cell is None:
+        raise ParameterError(f"{notebook.name} has no cell tagged 'parameters'")
+    if not isinstance(source, str):
+        raise damaged
+    return source
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
