@@ -45,7 +45,12 @@ def swap_in(built: Path, target: Path) -> None:
     with signals_held():
         if target.exists():
             target.rename(retired)
-        built.rename(target)
+        try:
+            built.rename(target)
+        except OSError:  # rare (a directory that cannot grow on a full disk), but the old target must come back
+            if retired.exists():
+                retired.rename(target)
+            raise
     if retired.is_dir():
         shutil.rmtree(retired, ignore_errors=True)
     else:

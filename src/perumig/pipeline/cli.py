@@ -11,7 +11,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from perumig import paths
-from perumig.errors import ParameterError, PerumigError
+from perumig.errors import ParameterError, PerumigError, reason
 from perumig.pipeline import params
 from perumig.sections import SECTIONS, section
 
@@ -187,6 +187,23 @@ COMMANDS = {"run": _run, "sweep": _sweep, "reproduce": _reproduce}
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here rather than at exit, so that a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        # The reader went away (`perumig list | head -1`): stop quietly, with the status of a program
+        # ended by SIGPIPE (128 + 13), as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:  # the places that know what they were writing say so themselves (errors.WriteError)
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"perumig: error: {reason(error)}{where}; check free disk space and permissions, then run the command again",
+              file=sys.stderr)
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     arguments = _parser().parse_args(argv)
     try:
         if arguments.data_mirror:
