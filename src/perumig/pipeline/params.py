@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from perumig.errors import ParameterError, PerumigError, shown
+from perumig.errors import ParameterError, PerumigError, reason, shown
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ class _ParameterLoader(yaml.SafeLoader):
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
-            raise _Refused(f"uses a YAML alias (*{self.peek_event().anchor}, line {self.peek_event().start_mark.line + 1}); "
-                           "write each value out in full")
+            alias = self.peek_event()
+            raise _Refused(f"uses a YAML alias (*{alias.anchor}, line {alias.start_mark.line + 1}); write each value out in full")
         self.depth += 1
         try:
             if self.depth > MAX_NESTING:
@@ -142,7 +142,7 @@ def _file_text(path: str) -> str:
     except FileNotFoundError:
         raise ParameterError(f"parameter file '{path}' does not exist") from None
     except OSError as exc:
-        raise ParameterError(f"parameter file '{path}' cannot be read ({exc.strerror or type(exc).__name__}); "
+        raise ParameterError(f"parameter file '{path}' cannot be read ({reason(exc)}); "
                              "give a YAML file of name: value lines") from None
     if b"\0" in content:
         raise ParameterError(f"parameter file '{path}' contains NUL bytes: it is binary (or UTF-16) data, "
@@ -166,9 +166,10 @@ def read_file(path: str) -> dict[str, Any]:
         raise ParameterError(f"parameter file '{path}' {refusal}") from None
     except yaml.MarkedYAMLError as exc:
         where = f"line {exc.problem_mark.line + 1}: " if exc.problem_mark else ""
-        raise ParameterError(f"parameter file '{path}' is not valid YAML ({where}{(exc.problem or type(exc).__name__)[:100]}); {_YAML_HINT}") from None
+        problem = (exc.problem or type(exc).__name__)[:100]
+        raise ParameterError(f"parameter file '{path}' is not valid YAML ({where}{problem}); {_YAML_HINT}") from None
     except yaml.YAMLError as exc:  # the reader's: a control character
-        raise ParameterError(f"parameter file '{path}' is not valid YAML ({str(exc).splitlines()[0]}); {_YAML_HINT}") from None
+        raise ParameterError(f"parameter file '{path}' is not valid YAML ({reason(exc)}); {_YAML_HINT}") from None
     except ValueError as exc:  # a number too long to convert; a date that does not exist
         raise ParameterError(f"parameter file '{path}' is not valid YAML: a value cannot be converted "
                              f"({type(exc).__name__}); check its numbers and dates") from None
