@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from perumig import paths
-from perumig.errors import InterruptedRun, ParameterError, PerumigError
+from perumig.errors import InterruptedRun, ParameterError, PerumigError, reason
 from perumig.pipeline import params
 from perumig.sections import SECTIONS, section
 
@@ -250,6 +250,28 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here rather than at exit, so that a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        # The reader went away (`perumig list | head -1`): stop quietly, with the status of a program
+        # ended by SIGPIPE (128 + 13), as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:  # the places that know what they were writing say so themselves (errors.WriteError)
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"perumig: error: {reason(error)}{where}; check free disk space and permissions, then run the command again",
+              file=sys.stderr)
+        return 1
+
+
+def _report_interruption() -> int:
+    print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
+    return InterruptedRun.exit_code
+
+
+def _main(argv: list[str] | None) -> int:
     arguments = _parser().parse_args(argv)
     PUBLISHED.clear()
     # SIGTERM stops a command as Ctrl-C does: scratch folders are removed, nothing half-made is published.
@@ -261,18 +283,15 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except PerumigError as error:
         if _interrupted:
-            print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
-            return InterruptedRun.exit_code
+            return _report_interruption()
         # One line, whatever the user typed into the message (a value with a line break, say).
         print(f"perumig: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
-        return InterruptedRun.exit_code
+        return _report_interruption()
     except Exception:
         if _interrupted:  # a library turned the interruption into another error on its way up
-            print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
-            return InterruptedRun.exit_code
+            return _report_interruption()
         raise
     finally:
         for stop, handler in previous.items():
