@@ -21,6 +21,7 @@ import pandas as pd
 WEBB_WEIGHTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 BOOTSTRAP_DRAWS = 9999
 BOOTSTRAP_SEED = 20221231
+TIE_TOLERANCE = 1e-9  # relative: |t*| within this of |t| is a tie, not an exceedance
 
 
 def webb_weights(clusters: int, draws: int = BOOTSTRAP_DRAWS, seed: int = BOOTSTRAP_SEED) -> np.ndarray:
@@ -35,7 +36,7 @@ def webb_weights(clusters: int, draws: int = BOOTSTRAP_DRAWS, seed: int = BOOTST
 class WildBootstrap:
     coef: float
     t_stat: float  # cluster-robust (CRV1) t statistic of the sample
-    p_value: float  # share of bootstrap |t*| above |t|
+    p_value: float  # share of bootstrap |t*| above |t| (ties not counted)
     draws: int
     clusters: int
     enumerated: bool  # every weight combination was used: the p-value is exact, not a simulation
@@ -79,7 +80,10 @@ def wild_cluster_bootstrap(y, x, controls, clusters, weights: np.ndarray | None 
     scores_star = by_cluster @ weights - np.outer(members.T @ x_net ** 2, beta_star)
     t_star = t_values(scores_star, beta_star)
     enumerated = weights.shape[1] == len(WEBB_WEIGHTS) ** n_clusters
-    return WildBootstrap(coef=float(coef), t_stat=t_stat, p_value=float(np.mean(np.abs(t_star) > abs(t_stat))),
+    # A constant weight vector rescales the sample, so its |t*| equals |t|: such ties are not counted as exceeding,
+    # whatever the rounding (the usual convention, p = share of |t*| > |t|).
+    exceeds = np.abs(t_star) > abs(t_stat) * (1 + TIE_TOLERANCE)
+    return WildBootstrap(coef=float(coef), t_stat=t_stat, p_value=float(np.mean(exceeds)),
                          draws=weights.shape[1], clusters=n_clusters, enumerated=enumerated)
 
 

@@ -63,42 +63,95 @@ DIRECTION_ORDER = ["positive", "none", "mixed", "negative", "descriptive"]
 # Evidence (the paper's Sec. 5 and the later news), as data.
 
 
+# Statements that are evidence: what a cited study found or projected. Restatements, the paper's own synthesis,
+# expectations, claims about the literature in general and uncited statements are shown but not counted.
+EVIDENCE_STATEMENTS = ("finding", "projection")
+STATEMENT_ORDER = ["finding", "projection", "restatement", "synthesis", "expectation", "literature", "uncited"]
+STATEMENT_WORDS = {  # (one, several)
+    "restatement": ("restatement of an earlier finding", "restatements of earlier findings"),
+    "synthesis": ("sentence of the paper's own synthesis", "sentences of the paper's own synthesis"),
+    "expectation": ("expectation", "expectations"),
+    "literature": ("claim about the literature in general", "claims about the literature in general"),
+    "uncited": ("statement citing no study", "statements citing no study"),
+}
+# The paper's synthesis speaks of employment and security (Sec. 5); wages are the other labour-market outcome.
+FOCUS_OUTCOMES = ("employment", "wages", "crime")
+
+
 def evidence() -> pd.DataFrame:
-    """Every finding with who states it: the paper, or an opinion piece whose facts are reported with attribution."""
+    """Every statement with who makes it (the paper, or an opinion piece reported with attribution), the study it
+    reports and whether it counts as evidence (`EVIDENCE_STATEMENTS`)."""
     frame = tables.load("evidence_section5")
     frame["seed"] = np.where(frame["seed_file"] == schemas.PAPER, "paper", "news")
     frame["source"] = frame["seed_file"].map(schemas.seed_label) + ", " + frame["seed_section"]
+    frame["evidence"] = frame["statement"].isin(EVIDENCE_STATEMENTS) & frame["study"].notna()
     return frame
+
+
+def _counted(count: int, words: tuple[str, str]) -> str:
+    return f"{count} {words[0] if count == 1 else words[1]}"
 
 
 def evidence_counts(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings per seed, outcome and direction, zeros included so the grid is complete."""
+    """Per seed, outcome and direction: all statements, and the distinct studies whose findings or projections
+    (the statements counted as evidence) are in that cell. Zeros included so the grid is complete.
+
+    A study can be in several cells (one study, several outcomes); the counts are the compendium's, not the paper's.
+    """
     grid = pd.MultiIndex.from_product([["paper", "news"], OUTCOME_ORDER, DIRECTION_ORDER],
                                       names=["seed", "outcome", "direction"])
-    counts = findings.groupby(["seed", "outcome", "direction"]).size().reindex(grid, fill_value=0)
-    frame = counts.rename("findings").reset_index()
-    frame["source"] = EVIDENCE_SOURCE
+    keys = ["seed", "outcome", "direction"]
+    statements = findings.groupby(keys).size().reindex(grid, fill_value=0)
+    studies = findings[findings["evidence"]].groupby(keys)["study"].nunique().reindex(grid, fill_value=0)
+    frame = pd.DataFrame({"statements": statements, "studies": studies}).reset_index()
+    frame["source"] = EVIDENCE_SOURCE + "; studies counted by the compendium"
     return frame
 
 
+def statement_kinds(findings: pd.DataFrame) -> pd.DataFrame:
+    """Statements per seed and kind, with the distinct studies behind the ones counted as evidence."""
+    table = pd.crosstab(findings["statement"], findings["seed"]).reindex(STATEMENT_ORDER, fill_value=0)
+    table = table.reindex(columns=["paper", "news"], fill_value=0)
+    table["counted_as_evidence"] = table.index.isin(EVIDENCE_STATEMENTS)
+    return table.rename_axis(columns=None).reset_index()
+
+
 def evidence_table(findings: pd.DataFrame) -> pd.DataFrame:
-    columns = ["seed", "outcome", "population", "cited_source", "estimate_text", "direction", "seed_section"]
+    columns = ["seed", "outcome", "population", "study", "statement", "evidence", "estimate_text", "direction",
+               "seed_section"]
     order = findings["outcome"].map({name: i for i, name in enumerate(OUTCOME_ORDER)})
     return findings.assign(order=order).sort_values(["seed", "order", "finding_id"], ascending=[False, True, True],
                                                     kind="stable")[columns].reset_index(drop=True)
 
 
-def evidence_summary(counts: pd.DataFrame) -> str:
-    """What the evidence map shows, in words, from the counts."""
-    def tally(rows: pd.DataFrame) -> str:
-        by_direction = rows.groupby("direction")["findings"].sum()
-        return ", ".join(f"{by_direction[d]} {d}" for d in DIRECTION_ORDER if by_direction.get(d, 0))
+def evidence_summary(findings: pd.DataFrame) -> str:
+    """What the evidence shows, in words: studies, not statements, and what is not counted."""
+    paper, news = findings[findings["seed"] == "paper"], findings[findings["seed"] == "news"]
+    counted = paper[paper["evidence"]]
+    kinds = paper["statement"].value_counts()
+    not_counted = [_counted(int(kinds[kind]), STATEMENT_WORDS[kind]) for kind in STATEMENT_WORDS if kinds.get(kind, 0)]
 
-    paper, news = counts[counts["seed"] == "paper"], counts[counts["seed"] == "news"]
-    focus = "; ".join(f"{outcome}: {tally(paper[paper['outcome'] == outcome])}" for outcome in ("employment", "wages", "crime"))
-    return (f"Of the paper's {paper['findings'].sum()} findings, by direction: {tally(paper)}. On the outcomes the "
-            f"public debate is about — {focus}. The opinion piece of 30 Sep 2025 states {news['findings'].sum()} "
-            f"findings ({tally(news)}), without naming a study beyond \"A new study\" ({EVIDENCE_SOURCE}).")
+    def studies_on(outcome: str) -> str:
+        rows = counted[counted["outcome"] == outcome]
+        if rows.empty:
+            return f"{outcome.replace('_', ' ')}: no study"
+        by_study = rows.groupby("study", sort=True)["direction"].agg(lambda d: "/".join(sorted(set(d))))
+        return f"{outcome.replace('_', ' ')}: " + ", ".join(f"{study} {direction}" for study, direction in by_study.items())
+
+    text = (f"The evidence table holds {_counted(len(paper), ('statement', 'statements'))} of the paper (Sec. 5, with "
+            f"related ones from Sec. 2.3, 4 and 6). The compendium counts as evidence "
+            f"{_counted(len(counted), ('finding or projection', 'findings and projections'))} of "
+            f"{_counted(counted['study'].nunique(), ('study', 'distinct studies'))} the paper cites")
+    text += (f"; not counted: {', '.join(not_counted)}." if not_counted else ".")
+    text += (" By study and direction — "
+             + "; ".join(studies_on(outcome) for outcome in FOCUS_OUTCOMES) + ".")
+    named = news.loc[news["evidence"], "study"].dropna().unique()
+    news_kinds = news["direction"].value_counts()
+    text += (f" The opinion piece of 30 Sep 2025 makes {_counted(len(news), ('statement', 'statements'))} ("
+             + ", ".join(f"{news_kinds[d]} {d}" for d in DIRECTION_ORDER if news_kinds.get(d, 0)) + ")"
+             + (f"; the only study it refers to is {', '.join(named)}" if len(named) else "; it cites no study")
+             + f" ({EVIDENCE_SOURCE}). These counts are the compendium's, not the paper's.")
+    return text
 
 
 # Data: WDI, UNHCR and UN DESA.
@@ -664,24 +717,25 @@ def check_parameters(resolved: dict) -> None:
 
 
 def plot_evidence_map(counts: pd.DataFrame):
+    """Left: distinct studies the paper cites, by outcome and direction; right: the opinion piece's statements."""
     import seaborn as sns
 
     from perumig.present import plotting
 
     fig, axes = plotting.new_figure(ncols=2, figsize=(11, 5.4), sharey=True, width_ratios=[1, 1])
-    titles = {"paper": "UNDP paper (Sec. 2.3, 4, 5, 6)", "news": "News of 30 Sep 2025 (opinion piece)"}
-    high = counts["findings"].max()
-    for ax, (seed, title) in zip(axes, titles.items()):
-        grid = counts[counts["seed"] == seed].pivot(index="outcome", columns="direction", values="findings")
+    panels = {"paper": ("studies", "UNDP paper: distinct studies cited\n(findings and projections; compendium's count)"),
+              "news": ("statements", "News of 30 Sep 2025 (opinion piece):\nstatements")}
+    for ax, (seed, (column, title)) in zip(axes, panels.items()):
+        grid = counts[counts["seed"] == seed].pivot(index="outcome", columns="direction", values=column)
         grid = grid.loc[OUTCOME_ORDER, DIRECTION_ORDER].astype(int)
-        sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", vmin=0, vmax=high, cbar=False, linewidths=0.5,
-                    linecolor="white", ax=ax, annot_kws={"fontsize": 10})
-        ax.set_title(f"{title}: {int(grid.to_numpy().sum())} findings", fontsize=11)
+        sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", vmin=0, vmax=max(int(grid.to_numpy().max()), 1),
+                    cbar=False, linewidths=0.5, linecolor="white", ax=ax, annot_kws={"fontsize": 10})
+        ax.set_title(title, fontsize=11)
         ax.set(xlabel="Direction of the effect on Peru", ylabel="")
         ax.tick_params(axis="x", rotation=30)
         ax.tick_params(axis="y", rotation=0)
     axes[0].set_yticklabels([label.get_text().replace("_", " ") for label in axes[0].get_yticklabels()])
-    fig.suptitle("Evidence on the impact of migration on Peru: findings by outcome and direction", fontweight="bold")
+    fig.suptitle("Evidence on the impact of migration on Peru, by outcome and direction", fontweight="bold")
     return fig
 
 
