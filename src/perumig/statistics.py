@@ -121,7 +121,7 @@ def beta_binomial(successes, trials, exog: pd.DataFrame) -> BetaBinomialFit:
     binomial = sm.GLM(successes / trials, exog, family=sm.families.Binomial(), var_weights=trials).fit()
     model = Model(successes, exog, extra_params_names=["log_precision"])
     start = np.append(binomial.params.to_numpy(), np.log(10.0))
-    fitted = model.fit(start_params=start, method="bfgs", maxiter=2000, gtol=1e-7, disp=False)
+    fitted = model.fit(start_params=start, method="bfgs", maxiter=2000, gtol=1e-5, disp=False)
     names = list(exog.columns)
     params = pd.Series(fitted.params[:-1], index=names)
     intervals = pd.DataFrame(fitted.conf_int()[:-1], index=names, columns=["low", "high"])
