@@ -99,34 +99,64 @@ class BetaBinomialFit:
     converged: bool
 
 
+# Bounds of log(phi): below, rates would be near 0 or 1 only; above, the beta-binomial is the binomial to within
+# rounding. Data with no overdispersion put phi on the upper bound; its intervals are then those of the binomial.
+LOG_PRECISION_BOUNDS = (np.log(1e-3), np.log(1e7))
+
+
 def beta_binomial(successes, trials, exog: pd.DataFrame) -> BetaBinomialFit:
     """Beta-binomial regression: logit(mean rate) = exog @ beta, with one precision phi for all observations.
 
     Unlike the binomial, an observation with many trials does not pin the fit down on its own: however large n,
     its rate carries the between-observation variance mu (1 - mu) rho, so 25,000 decisions in one country-year
-    weigh about as much as 2,500. Started from the binomial fit; standard errors from the numerical Hessian.
+    weigh about as much as 2,500. Maximum likelihood (L-BFGS-B from the binomial fit, analytic score); 95 % Wald
+    intervals from the observed information, conditional on phi when phi sits on its upper bound (no overdispersion).
     """
     import statsmodels.api as sm
-    from scipy import special, stats
-    from statsmodels.base.model import GenericLikelihoodModel
+    from scipy import optimize, special, stats
+    from statsmodels.tools.numdiff import approx_fprime
 
     successes, trials = np.asarray(successes, dtype=float), np.asarray(trials, dtype=float)
+    design = np.asarray(exog, dtype=float)
 
-    class Model(GenericLikelihoodModel):
-        def loglikeobs(self, params):
-            mean = special.expit(self.exog @ params[:-1])
-            precision = np.exp(params[-1])
-            return stats.betabinom.logpmf(self.endog, trials, mean * precision, (1 - mean) * precision)
+    def shapes(params: np.ndarray):
+        mean = np.clip(special.expit(design @ params[:-1]), 1e-12, 1 - 1e-12)
+        precision = np.exp(params[-1])
+        return mean, precision, mean * precision, (1 - mean) * precision
 
-    binomial = sm.GLM(successes / trials, exog, family=sm.families.Binomial(), var_weights=trials).fit()
-    model = Model(successes, exog, extra_params_names=["log_precision"])
-    start = np.append(binomial.params.to_numpy(), np.log(10.0))
-    fitted = model.fit(start_params=start, method="bfgs", maxiter=2000, gtol=1e-5, disp=False)
+    def loglike(params: np.ndarray) -> float:
+        _, _, a, b = shapes(params)
+        return float(stats.betabinom.logpmf(successes, trials, a, b).sum())
+
+    def score(params: np.ndarray) -> np.ndarray:
+        """The analytic gradient (finite differences are too coarse when n runs to tens of thousands)."""
+        mean, precision, a, b = shapes(params)
+        total = special.digamma(trials + a + b) - special.digamma(a + b)
+        d_a = special.digamma(successes + a) - special.digamma(a) - total
+        d_b = special.digamma(trials - successes + b) - special.digamma(b) - total
+        d_linear = precision * mean * (1 - mean) * (d_a - d_b)
+        return np.append(design.T @ d_linear, (a * d_a + b * d_b).sum())
+
+    binomial = sm.GLM(successes / trials, design, family=sm.families.Binomial(), var_weights=trials).fit()
+    start = np.append(binomial.params, np.log(10.0))
+    bounds = [(None, None)] * design.shape[1] + [LOG_PRECISION_BOUNDS]
+    result = optimize.minimize(lambda params: -loglike(params), start, jac=lambda params: -score(params),
+                               method="L-BFGS-B", bounds=bounds, options={"maxiter": 5000, "gtol": 1e-8})
+    params = result.x
+    at_bound = params[-1] >= LOG_PRECISION_BOUNDS[1] - 1e-6
+    information = -approx_fprime(params, score, centered=True)
+    information = (information + information.T) / 2
+    if at_bound:
+        covariance = np.linalg.inv(information[:-1, :-1])
+    else:
+        covariance = np.linalg.inv(information)[:-1, :-1]
+    errors = np.sqrt(np.diag(covariance))
     names = list(exog.columns)
-    params = pd.Series(fitted.params[:-1], index=names)
-    intervals = pd.DataFrame(fitted.conf_int()[:-1], index=names, columns=["low", "high"])
-    precision = float(np.exp(fitted.params[-1]))
-    return BetaBinomialFit(params=params, conf_int=intervals, p_values=pd.Series(fitted.pvalues[:-1], index=names),
-                           precision=precision, intraclass_correlation=1 / (1 + precision),
-                           loglike=float(fitted.llf), nobs=int(fitted.nobs),
-                           converged=bool(fitted.mle_retvals["converged"]))
+    coefficients = pd.Series(params[:-1], index=names)
+    half = stats.norm.ppf(0.975) * errors
+    intervals = pd.DataFrame({"low": coefficients - half, "high": coefficients + half}, index=names)
+    p_values = pd.Series(2 * stats.norm.sf(np.abs(params[:-1] / errors)), index=names)
+    precision = float(np.exp(params[-1]))
+    return BetaBinomialFit(params=coefficients, conf_int=intervals, p_values=p_values, precision=precision,
+                           intraclass_correlation=1 / (1 + precision), loglike=-float(result.fun),
+                           nobs=len(successes), converged=bool(result.success))

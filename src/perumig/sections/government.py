@@ -492,7 +492,7 @@ def odds_ratios_by_peer(decisions: pd.DataFrame, country: str, countries: list[s
     names = decisions.drop_duplicates("asylum_iso3").set_index("asylum_iso3")["country"]
     rows = []
     for code in peers:
-        row = {"peer_iso3": code, "peer": names.get(code, places.name(code))}
+        row = {"peer_iso3": code, "peer": names[code] if code in names else places.name(code)}
         if code in modelled:
             # The country is the reference level, so its odds ratio against a peer is exp(-coefficient of that peer).
             row |= {"odds_ratio": np.exp(-beta.params[code]), "ci_low": np.exp(-beta.conf_int.loc[code, "high"]),
