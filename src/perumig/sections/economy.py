@@ -735,7 +735,7 @@ def plot_evidence_map(counts: pd.DataFrame):
         ax.tick_params(axis="x", rotation=30)
         ax.tick_params(axis="y", rotation=0)
     axes[0].set_yticklabels([label.get_text().replace("_", " ") for label in axes[0].get_yticklabels()])
-    fig.suptitle("Evidence on the impact of migration on Peru, by outcome and direction", fontweight="bold")
+    fig.suptitle("Evidence on the impact of migration on Peru, by outcome and direction", fontweight="bold", y=1.04)
     return fig
 
 
