@@ -68,7 +68,7 @@ def full_rebuild(scratch: Path) -> tuple[float, list[dict]]:
     """Wall time of `perumig run all --force`, and the runner's per-notebook timings."""
     timings = scratch / "timings.json"
     seconds = timed([*PERUMIG, "run", "all", "--force", "--output", str(scratch / "reports"), "--timings", str(timings)])
-    rows = json.loads(timings.read_text())
+    rows = json.loads(timings.read_text())["runs"]
     for row in rows:
         print(f"  {row['job']:<32} {row['seconds']:6.1f} s   kernel peak {row['kernel_peak_mib']:6.0f} MiB")
     print(f"  full rebuild                     {seconds:6.1f} s", flush=True)
@@ -106,7 +106,7 @@ def main() -> None:
         sweep_timings = scratch / "sweep.json"
         results["host-country sweep (s)"] = timed([*PERUMIG, "sweep", "flows", "--countries", "hosts", "--output",
                                                    str(scratch / "sweep"), "--timings", str(sweep_timings)])
-        sweep_rows = json.loads(sweep_timings.read_text())
+        sweep_rows = json.loads(sweep_timings.read_text())["runs"]
         print(f"  sweep: {len(sweep_rows)} countries ({', '.join(r['job'].split(':')[1] for r in sweep_rows)})")
         results["peak memory of any notebook (MiB)"] = max(*peaks, *(r["kernel_peak_mib"] for r in sweep_rows))
     results["peak memory of the runner and its workers (MiB)"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

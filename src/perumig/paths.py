@@ -30,7 +30,9 @@ TEMPLATES = Path(__file__).resolve().parent / "present" / "templates"  # nbconve
 OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"
 # ... and where the other sections' reports of the same rebuild are (`perumig run all --output DIR`).
 SECTION_REPORTS_ENV = "PERUMIG_SECTION_REPORTS"
-LOCK = ROOT / ".perumig.lock"  # held by whichever perumig process writes data/ or reports/
+# Held by whichever perumig process writes data/ or reports/. PERUMIG_LOCK moves it, e.g. for test
+# processes that each publish only into folders of their own.
+LOCK = Path(os.environ.get("PERUMIG_LOCK") or ROOT / ".perumig.lock")
 STAMP = ".perumig-stamp.json"  # in each published folder: the inputs it was made from (local, not committed)
 SWEEPS = REPORTS / "sweeps"  # one section run for many countries: the summary tables
 

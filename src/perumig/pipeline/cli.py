@@ -180,7 +180,8 @@ def _write_timings(path: str, jobs) -> None:
     from perumig import publish
 
     rows = [{"job": job.key, "status": job.outcome.status, "seconds": round(job.outcome.seconds, 2),
-             "kernel_peak_mib": None if job.outcome.kernel_peak_mib is None else round(job.outcome.kernel_peak_mib, 1)}
+             "kernel_peak_mib": None if job.outcome.kernel_peak_mib is None else round(job.outcome.kernel_peak_mib, 1),
+             "cpu_seconds": None if job.outcome.cpu_seconds is None else round(job.outcome.cpu_seconds, 2)}
             for job in jobs if job.outcome is not None]
     target = publish.check_file_target(path, _earlier_timings(path))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")

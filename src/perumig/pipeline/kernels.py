@@ -19,12 +19,14 @@ import ctypes
 import importlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 # What a kernel's matplotlib uses; ipykernel sets it when a kernel starts, and matplotlib reads it when
@@ -55,16 +57,32 @@ def notebook_imports() -> list[str]:
     return ["IPython.display", *sorted(f"perumig.{module}" for module in stamps.module_closure(modules))]
 
 
-def peak_memory_mib(pid: int) -> float | None:
-    """The most memory (resident set) process ``pid`` has held so far, in MiB; None where unknown."""
+@dataclass(frozen=True)
+class KernelUse:
+    peak_mib: float | None  # the most memory (resident set) the kernel held
+    cpu_seconds: float | None  # the processor time it used
+
+
+def use_of(pid: int) -> KernelUse:
+    """What kernel process ``pid`` has used so far (Linux /proc; None where unknown)."""
+    peak = cpu = None
     try:
         status = Path(f"/proc/{pid}/status").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return None
+        return KernelUse(None, None)
     for line in status.splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return None
+            peak = int(line.split()[1]) / 1024
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime and stime, after the name in parentheses
+    return KernelUse(peak, cpu)
+
+
+def own_cpu_seconds() -> float:
+    """This process's processor time so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class ForkServer:
