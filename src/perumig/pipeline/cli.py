@@ -54,10 +54,10 @@ def _parser() -> argparse.ArgumentParser:
                                 help="rebuild data/processed/ and data/datapackage.json from raw files when they are out of date")
     build.add_argument("--check", action="store_true", help="only report committed files that differ from a rebuild")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
-    site = commands.add_parser("site", parents=[writer], help="render the website reports/site/ from the published reports")
-    site.add_argument("--force", action="store_true", help="render even when up to date")
+    site = commands.add_parser("site", parents=[writer], help="build the website reports/site/ (a Sphinx book) from the published reports")
+    site.add_argument("--force", action="store_true", help="build even when up to date")
     commands.add_parser("reproduce", parents=[executor],
-                        help="fetch, rebuild the data, run every section and render the website, skipping what is current")
+                        help="fetch, rebuild the data, run every section and build the website, skipping what is current")
     return parser
 
 
@@ -93,10 +93,16 @@ def _build_data(check: bool, force: bool) -> int:
 
 
 def _site(force: bool) -> None:
-    from perumig.present import site
+    import time
 
-    rendered = site.build_site(force=force)
-    print(f"rendered {rendered}" if rendered else "skipped site: reports/site/ is current")
+    from perumig.present import book
+
+    start = time.perf_counter()
+    built = book.build_site(force=force)
+    if built:
+        print(f"built the website in {time.perf_counter() - start:.1f} s: open {built / 'index.html'} in a browser")
+    else:
+        print("skipped site: reports/site/ is current")
 
 
 def _jobs(arguments: argparse.Namespace) -> int:

@@ -113,7 +113,7 @@ class Job:
         return {
             "notebook": stamps.file_digest(self.section.path),
             "parameters": self.resolved,
-            "code": stamps.code_digest(stamps.notebook_modules(self.section.path) | {"present.site"}, with_templates=True),
+            "code": stamps.code_digest(stamps.notebook_modules(self.section.path)),
             "environment": stamps.environment_digest(),
             "data": data,
         }
@@ -180,7 +180,7 @@ def _environment(values: dict[str, str]):
 
 @cache
 def _import_execution_stack() -> None:
-    """Import papermill, register its engine and warm up nbconvert once, before the workers are forked.
+    """Import papermill and register its engine once, before the workers are forked.
 
     jsonschema (through nbformat) imports rfc3987-syntax when it is installed, which builds 38
     parsers at import (about two seconds); its IRI format checks are never used to validate a
@@ -188,8 +188,6 @@ def _import_execution_stack() -> None:
     """
     sys.modules.setdefault("rfc3987_syntax", None)
     from papermill.engines import NBClientEngine, papermill_engines
-
-    from perumig.present import site
 
     class SaveOnceEngine(NBClientEngine):
         """papermill's nbclient engine, writing the executed notebook when it starts and when it ends or fails.
@@ -208,10 +206,9 @@ def _import_execution_stack() -> None:
                 nb_man.save = save  # papermill's notebook_complete then writes it, failed or not
 
     papermill_engines.register(ENGINE, SaveOnceEngine)
-    site.warm_html_exporter()
 
 
-def _make_deterministic(notebook_path: Path):
+def _make_deterministic(notebook_path: Path) -> None:
     """Drop what changes from run to run: papermill's timings and the random id of the injected cell."""
     import nbformat
 
@@ -223,7 +220,6 @@ def _make_deterministic(notebook_path: Path):
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = f"injected-parameters-{position}"
     nbformat.write(notebook, notebook_path)
-    return notebook
 
 
 def _failure_message(error: Exception) -> str:
@@ -268,8 +264,6 @@ def _execute(job: Job, progress: bool, go=None) -> bool:
     import papermill
     from jupyter_client.manager import KernelManager
 
-    from perumig.present import site
-
     target = job.target
     with publish.scratch_beside(target) as scratch:
         executed = scratch / job.section.notebook
@@ -302,8 +296,7 @@ def _execute(job: Job, progress: bool, go=None) -> bool:
             if kernel.has_kernel:
                 kernel.shutdown_kernel(now=True)
             shutil.rmtree(runtime, ignore_errors=True)
-        notebook = _make_deterministic(executed)
-        executed.with_suffix(".html").write_text(site.notebook_html(notebook), encoding="utf-8")
+        _make_deterministic(executed)
         manifest = json.loads((scratch / "manifest.json").read_text(encoding="utf-8"))
         data = {entry["path"]: entry["sha256"] for entry in manifest.get("inputs", [])}
         outputs = job.outputs(scratch, beside=scratch / job.section.publishes_beside if job.beside() else None)
