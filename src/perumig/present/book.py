@@ -840,11 +840,9 @@ def _references_page() -> str:
              "where it cites them; they are transcribed into `data/transcribed/paper_citations.csv`, each row with "
              "the section and the sentence of the citation. Search for a title in a library catalogue by author and year.",
              ""]
-    citations_file = paths.TRANSCRIBED / "paper_citations.csv"
-    if not citations_file.is_file():
-        return "\n".join(lines + ["The citation table has not been transcribed yet."]) + "\n"
-    with citations_file.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    from perumig.data import tables
+
+    rows = tables.load("paper_citations").to_dict("records")
     works: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         works.setdefault((row["authors"], row["year"]), []).append(row)
