@@ -157,8 +157,10 @@ def build_site(site: Path = paths.SITE, force: bool = True) -> Path | None:
         return None
     with publish.scratch_beside(site) as scratch:
         source, output = scratch / "source", scratch / "html"
-        _write_sources(source, content_digest(inputs))
+        pages = _write_sources(source, content_digest(inputs))
         _run_sphinx(source, output, scratch / "doctrees")
+        for page in pages:  # the download button offers the notebook as published, not the book's copy
+            shutil.copyfile(page.folder / page.notebook, output / "_sources" / f"{page.docname}.ipynb")
         stamps.write(output, inputs)
         publish.swap_in(output, site)
     return site
@@ -190,7 +192,8 @@ def _run_sphinx(source: Path, output: Path, doctrees: Path) -> None:
 
 # --- the Sphinx project ---------------------------------------------------------------------------
 
-def _write_sources(source: Path, digest: str) -> None:
+def _write_sources(source: Path, digest: str) -> list[Page]:
+    """The Sphinx project of the book; returns its notebook pages."""
     # nbformat's schema checks import rfc3987-syntax, which builds 38 parsers at import (two seconds); its
     # IRI checks never run on a notebook (the runner skips it the same way).
     sys.modules.setdefault("rfc3987_syntax", None)
@@ -216,6 +219,7 @@ def _write_sources(source: Path, digest: str) -> None:
             shutil.copyfile(path, extra / name)
     for sweep in _sweeps():
         shutil.copytree(sweep, extra / "sweeps" / sweep.name, ignore=shutil.ignore_patterns(".*"))
+    return sections + runs
 
 
 def _write(path: Path, text: str) -> None:
@@ -677,7 +681,7 @@ def _first_figure(page: Page) -> str:
     from perumig.present.display import figure_description
 
     return (f'<img class="perumig-thumbnail" src="{FILES}/{page.docname}/figures/{html.escape(figure["name"])}.png" '
-            f'alt="{html.escape(figure_description(figure["title"], figure["source"]))}" loading="lazy">')
+            f'alt="{html.escape(figure_description(figure["title"], figure["source"]))}">')
 
 
 def _countries_page(runs: list[Page], sweeps: list[Path]) -> str:
