@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
     site = commands.add_parser("site", parents=[writer], help="build the website reports/site/ (a Sphinx book) from the published reports")
     site.add_argument("--force", action="store_true", help="build even when up to date")
+    site.add_argument("--output", metavar="DIR", help="build the website here instead of reports/site/")
     commands.add_parser("reproduce", parents=[executor],
                         help="fetch, rebuild the data, run every section and build the website, skipping what is current")
     return parser
@@ -92,17 +93,18 @@ def _build_data(check: bool, force: bool) -> int:
     return 0
 
 
-def _site(force: bool) -> None:
+def _site(force: bool, output: str | None = None) -> None:
     import time
+    from pathlib import Path
 
     from perumig.present import book
 
     start = time.perf_counter()
-    built = book.build_site(force=force)
+    built = book.build_site(Path(output).resolve() if output else paths.SITE, force=force)
     if built:
         print(f"built the website in {time.perf_counter() - start:.1f} s: open {built / 'index.html'} in a browser")
     else:
-        print("skipped site: reports/site/ is current")
+        print(f"skipped site: {output or 'reports/site/'} is current")
 
 
 def _jobs(arguments: argparse.Namespace) -> int:
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             elif arguments.command == "build-data":
                 return _build_data(check=False, force=arguments.force)
             elif arguments.command == "site":
-                _site(arguments.force)
+                _site(arguments.force, arguments.output)
         return 0
     except PerumigError as error:
         # One line, whatever the user typed into the message (a value with a line break, say).
