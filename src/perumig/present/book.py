@@ -123,7 +123,7 @@ def _run_label(changed: str) -> str:
 
 
 def _sweeps() -> list[Path]:
-    return sorted(p for p in paths.SWEEPS.glob("*") if (p / "summary.csv").is_file()) if paths.SWEEPS.is_dir() else []
+    return sorted(p for p in paths.SWEEPS.glob("*") if any(p.glob("*.csv"))) if paths.SWEEPS.is_dir() else []
 
 
 def stamp_inputs() -> dict:
@@ -242,6 +242,8 @@ def _conf(digest: str) -> str:
         "nb_execution_mode": "off",
         "nb_output_stderr": "remove-warn",
         "nb_merge_streams": True,
+        "nb_code_prompt_show": "Show the code",
+        "nb_code_prompt_hide": "Hide the code",
         "exclude_patterns": ["_extra", "**.ipynb_checkpoints"],
         "html_theme": "sphinx_book_theme",
         "html_title": TITLE,
@@ -261,6 +263,7 @@ def _conf(digest: str) -> str:
             "use_repository_button": True,
             "use_download_button": True,
             "use_fullscreen_button": False,
+            "navbar_persistent": [],  # the search is in the sidebar (and Ctrl+K); no second box in a header
             "home_page_in_toc": True,
             "show_toc_level": 2,
             "launch_buttons": {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
@@ -286,10 +289,31 @@ def setup_sphinx(app) -> None:
     build ends, but does not say it is safe for parallel reading, which would make Sphinx read every
     page in one process; it is marked safe here. Binder links of other runs open their section's notebook.
     """
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
     app.setup_extension("sphinx-mathjax-offline")
     app.extensions["sphinx-mathjax-offline"].parallel_read_safe = True
     app.extensions["sphinx-mathjax-offline"].parallel_write_safe = True
+    app.add_node(HideCodeCellNode, override=True, html=(_visit_folded_code, depart_HideCellInput))
     app.connect("html-page-context", _launch_links, priority=900)
+    app.connect("html-page-context", _describe_page)
+
+
+def _visit_folded_code(self, node) -> None:
+    """myst-nb's fold for hidden code, its summary named by its visible text (myst-nb labels it
+    "Toggle hidden content", which screen readers announce instead of what is shown)."""
+    self.body.append(f'<details class="admonition hide {" ".join(node["classes"])}">\n<summary>\n'
+                     f'<p class="collapsed admonition-title">{html.escape(node["prompt_show"])}</p>\n'
+                     f'<p class="expanded admonition-title">{html.escape(node["prompt_hide"])}</p>\n</summary>\n')
+
+
+def _describe_page(app, pagename, templatename, context, doctree) -> None:
+    """A meta description for every page: its title, and what the compendium is."""
+    title = re.sub(r"<[^>]+>", "", context.get("title", "")).strip()
+    about = f"{TITLE}: a reproducible research compendium of the UNDP policy paper, from open data."
+    description = f"{title}. {about}" if title and title != TITLE else about
+    context["metatags"] = context.get("metatags", "") + f'\n<meta name="description" content="{html.escape(description)}">'
+
 
 
 def _launch_links(app, pagename, templatename, context, doctree) -> None:
@@ -484,13 +508,13 @@ def _verdict_summary(claims: Claims, base: str = "") -> str:
     counts = _verdict_counts(claims)
     rows = "".join(
         f'<tr><th scope="row"><a href="{base}claims.html?verdict={html.escape(_slug(verdict))}">'
-        f'<span class="perumig-verdict verdict-{_slug(verdict)}">{html.escape(verdict)}</span></a></th>'
-        f'<td class="num">{count:,}</td><td>{html.escape(VERDICT_MEANINGS.get(verdict, ""))}</td></tr>'
+        f'<span class="perumig-verdict verdict-{_slug(verdict)}">{html.escape(verdict)}</span></a>'
+        f'<br><small>{html.escape(VERDICT_MEANINGS.get(verdict, ""))}</small></th><td class="num">{count:,}</td></tr>'
         for verdict, count in counts.items()
     )
     return (f'<div class="perumig-table short" role="region" aria-label="Claims by verdict" tabindex="0"><table>'
             f'<caption>{sum(counts.values()):,} claims by verdict</caption><thead><tr><th scope="col">Verdict</th>'
-            f'<th scope="col" class="num">Claims</th><th scope="col">Meaning</th></tr></thead><tbody>{rows}</tbody></table></div>')
+            f'<th scope="col" class="num">Claims</th></tr></thead><tbody>{rows}</tbody></table></div>')
 
 
 def _cell_text(column: str, value: str) -> str:
@@ -626,8 +650,8 @@ response to Venezuelan migration* (Policy Documents Series). The paper's three f
 compendium rebuilds them from their stated sources and sets every number the paper states beside what open data say.
 
 Each section page is an executed notebook: read it top to bottom. The code is folded away (open *Show code cell
-source* to see it); every figure names its source under it and links to its data. Use the search box (top left) to
-find a word anywhere in the compendium.
+source* to see it); every figure names its source under it and links to its data. Search (the box beside the
+contents, the magnifier on a phone, or Ctrl+K) finds a word anywhere in the compendium.
 
 ## What the check found
 
@@ -718,45 +742,69 @@ def _sweep_title(sweep: Path) -> str:
     return sweep.name
 
 
+# The tables of a sweep folder, in the order shown, with what each holds; any other CSV a sweep publishes
+# is shown after them (an atlas across all countries, say) with its file name as title.
+SWEEP_TABLES = {
+    "summary.csv": "One row per measure and year, one column per country (each country's code opens its run); only "
+                   "the measures every country of the sweep has.",
+    "values.csv": "Every country-specific value the runs published, with its source: one row per country, measure "
+                  "and year.",
+}
+
+
 def _sweep_page(sweep: Path, runs: list[Page]) -> str:
-    """A sweep's summary table (sortable, each country's column linked to its run) and its values."""
+    """Every table of a sweep, sortable and searchable, each country linked to its run's page."""
+    run_pages = {run.folder.name: run.docname.removeprefix("countries/") for run in runs}
+    tables = sorted(sweep.glob("*.csv"), key=lambda path: (list(SWEEP_TABLES).index(path.name)
+                                                           if path.name in SWEEP_TABLES else len(SWEEP_TABLES), path.name))
+    country_runs = {}  # ISO3 -> page of its run, from the tables that say which run each country's values are from
+    for path in tables:
+        header, *rows = _read_csv(path) or [[]]
+        if "run" in header and "country" in header:
+            for row in rows:
+                country_runs[row[header.index("country")]] = run_pages.get(Path(row[header.index("run")]).name)
+    parts = [f"# {_sweep_title(sweep)}", "",
+             "Click a column header to sort; type in the search box to keep the rows that contain your words."]
+    for path in tables:
+        link = f'<a href="../{FILES}/sweeps/{html.escape(sweep.name)}/{html.escape(path.name)}">{html.escape(path.name)}</a>'
+        parts += ["", f"## {path.stem.replace('_', ' ').capitalize()}", "",
+                  f"{SWEEP_TABLES.get(path.name, '')} The file: {link}.".strip(), "",
+                  _raw_html(_sortable_table(_read_csv(path), country_runs, run_pages, path.stem))]
+    return "\n".join(parts) + "\n"
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _sortable_table(lines: list[list[str]], country_runs: dict, run_pages: dict, name: str) -> str:
+    """A CSV as a sortable, searchable table; a country code (in a header or a cell) links to its run."""
     from perumig.present import display
 
-    run_pages = {Path(run.folder).name: run for run in runs}
-    with (sweep / "summary.csv").open(encoding="utf-8", newline="") as handle:
-        summary = list(csv.reader(handle))
-    values_file = sweep / "values.csv"
-    with values_file.open(encoding="utf-8", newline="") as handle:
-        values = list(csv.DictReader(handle)) if values_file.is_file() else []
-    country_run = {row["country"]: Path(row["run"]).name for row in values if row.get("run")}
+    if not lines:
+        return "<p>(empty table)</p>"
+    header, rows = lines[0], lines[1:]
 
-    def header(name: str) -> str:
-        run = run_pages.get(country_run.get(name, ""))
-        text = html.escape(display.label(name))
-        return f'<a href="{run.docname.removeprefix("countries/")}.html">{text}</a>' if run else text
+    def linked(text: str, shown: str) -> str:
+        target = country_runs.get(text) or run_pages.get(Path(text).name)
+        return f'<a href="{html.escape(target)}.html">{html.escape(shown)}</a>' if target else html.escape(shown)
 
-    head = "".join(f'<th scope="col"><button type="button" data-sort-column="{i}">{header(name)}</button></th>'
-                   for i, name in enumerate(summary[0])) if summary else ""
-    rows = "".join(
+    head = "".join(f'<th scope="col"><button type="button" data-sort-column="{i}">{linked(column, display.label(column))}'
+                   "</button></th>" for i, column in enumerate(header))
+    body = "".join(
         "<tr>" + "".join(
-            f'<td class="{"num" if _is_number(cell) else ""}" data-value="{html.escape(cell)}">'
-            f"{html.escape(display.value_text(summary[0][i], cell))}</td>"
-            for i, cell in enumerate(line)) + "</tr>"
-        for line in summary[1:]
+            f'<td{_number_class(_is_number(cell))} data-value="{html.escape(cell)}">'
+            f"{linked(cell, display.value_text(header[i], cell) if i < len(header) else cell)}</td>"
+            for i, cell in enumerate(row)) + "</tr>"
+        for row in rows
     )
-    table = (
-        '<div class="perumig-interactive" data-table="sortable">'
-        '<div class="perumig-controls" hidden><label>Search <input type="search" data-search></label>'
-        '<p class="perumig-count" data-count aria-live="polite"></p></div>'
-        f'<div class="perumig-table long" role="region" aria-label="Sweep summary" tabindex="0"><table class="perumig-sortable">'
-        f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></div>"
-    )
+    size = "long" if len(rows) > display.LONG_TABLE_ROWS else "short"
     return (
-        f"# {_sweep_title(sweep)}\n\n"
-        "One row per measure and year, one column per country (each country's name opens its run); only the measures "
-        "every country of the sweep has. Click a column header to sort. Every value with its source: "
-        f'<a href="../{FILES}/sweeps/{sweep.name}/values.csv">values.csv</a>; this table: '
-        f'<a href="../{FILES}/sweeps/{sweep.name}/summary.csv">summary.csv</a>.\n\n' + _raw_html(table) + "\n"
+        '<div class="perumig-interactive"><div class="perumig-controls" hidden><label>Search '
+        f'<input type="search" data-search></label><p class="perumig-count" data-count aria-live="polite"></p></div>'
+        f'<div class="perumig-table {size}" role="region" aria-label="{html.escape(name)}: {len(rows)} rows" tabindex="0">'
+        f'<table class="perumig-sortable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></div>'
     )
 
 
