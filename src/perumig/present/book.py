@@ -249,6 +249,7 @@ def _conf(digest: str) -> str:
         "html_title": TITLE,
         "html_favicon": str(STATIC / "favicon.svg"),
         "html_static_path": [str(STATIC)],
+        "templates_path": [str(BOOK_TEMPLATES / "_templates")],
         "html_css_files": ["perumig.css"],
         "html_js_files": ["perumig.js"],
         "html_extra_path": ["_extra"],
