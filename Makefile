@@ -21,7 +21,7 @@ reproduce: $(BIN)/perumig
 	$(BIN)/perumig reproduce
 
 test: $(BIN)/perumig
-	$(BIN)/python -m pytest tests reports $(NBVAL) --ignore=reports/runs --ignore=reports/failed
+	$(BIN)/python -m pytest tests reports $(NBVAL) --ignore=reports/runs --ignore=reports/failed --ignore=reports/site
 
 benchmark: $(BIN)/perumig
 	$(BIN)/python benchmarks/reproduce.py
