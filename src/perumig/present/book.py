@@ -21,6 +21,7 @@ import json
 import re
 import shutil
 import sys
+import warnings as python_warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,7 +178,10 @@ def _run_sphinx(source: Path, output: Path, doctrees: Path) -> None:
     nocolor()
     warnings = io.StringIO()
     try:
-        with patch_docutils(source), docutils_namespace():
+        with patch_docutils(source), docutils_namespace(), python_warnings.catch_warnings():
+            # The theme and myst call Sphinx APIs that Sphinx 11 removes: their authors' business, not a reader's.
+            python_warnings.filterwarnings("ignore", category=PendingDeprecationWarning,
+                                           module="(sphinx_book_theme|myst_parser|myst_nb|pydata_sphinx_theme)")
             app = Sphinx(str(source), str(source), str(output), str(doctrees), "html", status=None,
                          warning=warnings, freshenv=True, verbosity=0, parallel=PARALLEL)
             app.build(force_all=True)
@@ -929,28 +933,47 @@ def _citation() -> dict:
     return yaml.safe_load(paths.CITATION.read_text(encoding="utf-8")) or {}
 
 
+def _names(entry: dict) -> list[str]:
+    return [a.get("name") or " ".join(filter(None, (a.get("given-names"), a.get("family-names"))))
+            for a in entry.get("authors", [])]
+
+
+def _bibtex(kind: str, key: str, fields: dict) -> str:
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields.items() if value)
+    return f"@{kind}{{{key},\n{body}\n}}"
+
+
 def _cite_page() -> str:
+    """How to cite the compendium and the paper, from CITATION.cff: as text and as BibTeX."""
     cff = _citation()
-    authors = ", ".join(a.get("name") or " ".join(filter(None, (a.get("given-names"), a.get("family-names"))))
-                        for a in cff.get("authors", []))
     where = cff.get("repository-code") or cff.get("url") or REPOSITORY
     doi = f" https://doi.org/{cff['doi']}" if cff.get("doi") else ""
-    compendium = f"{authors}. *{cff.get('title', TITLE)}*. Version {cff.get('version', __version__)}. {where}{doi}"
+    title = cff.get("title", TITLE)
+    version = str(cff.get("version", __version__))
     lines = ["# Cite this", "", cff.get("message", "Please cite the compendium and the paper it reproduces."), "",
-             "## The compendium", "", compendium, ""]
+             "## The compendium", "", f"{', '.join(_names(cff))}. *{title}*. Version {version}. <{where}>{doi}", "",
+             "```bibtex", _bibtex("software", "perumig", {
+                 "author": " and ".join(f"{{{name}}}" for name in _names(cff)), "title": title, "version": version,
+                 "url": where, "doi": cff.get("doi"), "year": cff.get("date-released", "")[:4] if cff.get("date-released") else ""}),
+             "```", ""]
     for reference in cff.get("references", []):
         if reference.get("type") == "report":
-            names = ", ".join(a.get("name", "") for a in reference.get("authors", []))
+            names = ", ".join(_names(reference))
             series = f" {reference['collection-title']}." if reference.get("collection-title") else ""
             year = f" ({reference['year']})" if reference.get("year") else ""
-            url = f" {reference['url']}" if reference.get("url") else ""
-            lines += ["## The paper", "", f"{names}{year}. *{reference.get('title', '')}*.{series}{url}", ""]
+            url = f" <{reference['url']}>" if reference.get("url") else ""
+            lines += ["## The paper", "", f"{names}{year}. *{reference.get('title', '')}*.{series}{url}", "",
+                      "```bibtex", _bibtex("techreport", "undp_peru_migration", {
+                          "author": " and ".join(f"{{{name}}}" for name in _names(reference)),
+                          "title": reference.get("title"), "institution": names,
+                          "type": reference.get("collection-title"), "year": reference.get("year"),
+                          "url": reference.get("url")}), "```", ""]
     data = [r for r in cff.get("references", []) if r.get("type") == "data"]
     if data:
         lines += ["## The data", ""]
-        lines += [f"- {', '.join(a.get('name', '') for a in r.get('authors', []))} ({r.get('year', '')}). "
-                  f"*{r.get('title', '')}*.{' Licence: ' + r['license'] + '.' if r.get('license') else ''}" for r in data]
+        lines += [f"- {', '.join(_names(r))} ({r.get('year', '')}). *{r.get('title', '')}*."
+                  f"{' Licence: ' + r['license'] + '.' if r.get('license') else ''}" for r in data]
         lines.append("")
     lines += ["The citation metadata of the compendium, in the Citation File Format: `CITATION.cff` at the root of the "
-              "repository."]
+              "repository; the sources of every number: [data sources](data.md) and [references](references.md)."]
     return "\n".join(lines) + "\n"
