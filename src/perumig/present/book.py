@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perumig import __version__, paths, publish, stamps
-from perumig.errors import PerumigError
+from perumig.errors import PerumigError, write_failed
 
 BOOK_TEMPLATES = paths.TEMPLATES / "book"
 STATIC = BOOK_TEMPLATES / "_static"
@@ -34,6 +34,7 @@ TITLE = "Peru's response to Venezuelan migration"
 # Where the compendium is published for Binder and the repository button (README: "the badge assumes...").
 REPOSITORY = "https://github.com/perumig/perumig"
 PARALLEL = 2  # Sphinx processes reading and writing pages (the machines here have 2 cores)
+SITE_IDENTITY = {"kind": "site"}  # what the marker of a published site says it is
 FILES = "files"  # folder of the site holding each page's figures, data and notebook
 SECTION_SUMMARIES = {
     "flows": "How many migrants Peru hosts and where they come from: the paper's Figures 1 and 2 rebuilt from "
@@ -148,22 +149,29 @@ def content_digest(inputs: dict) -> str:
     return stamps.text_digest(json.dumps(inputs, sort_keys=True))[:12]
 
 
-def build_site(site: Path = paths.SITE, force: bool = True) -> Path | None:
+def build_site(site: Path = paths.SITE, force: bool = True, user_given: bool = False) -> Path | None:
     """Build the whole website into ``site`` (swapped in when complete) from the published reports.
 
-    Returns None, building nothing, when ``force`` is off and the site is current.
+    Returns None, building nothing, when ``force`` is off and the site is current. ``user_given``: the
+    folder was named by the user (``perumig site --output``), which changes the advice when it may not
+    be replaced.
     """
     inputs = stamp_inputs()
+    site = publish.check_target(site, SITE_IDENTITY, user_given=user_given)
     if not force and stamps.is_current(site, inputs):
         return None
-    with publish.scratch_beside(site) as scratch:
-        source, output = scratch / "source", scratch / "html"
-        pages = _write_sources(source, content_digest(inputs))
-        _run_sphinx(source, output, scratch / "doctrees")
-        for page in pages:  # the download button offers the notebook as published, not the book's copy
-            shutil.copyfile(page.folder / page.notebook, output / "_sources" / f"{page.docname}.ipynb")
-        stamps.write(output, inputs)
-        publish.swap_in(output, site)
+    try:
+        with publish.scratch_beside(site) as scratch:
+            source, output = scratch / "source", scratch / "html"
+            pages = _write_sources(source, content_digest(inputs))
+            _run_sphinx(source, output, scratch / "doctrees")
+            for page in pages:  # the download button offers the notebook as published, not the book's copy
+                shutil.copyfile(page.folder / page.notebook, output / "_sources" / f"{page.docname}.ipynb")
+            (output / ".buildinfo").unlink(missing_ok=True)  # Sphinx's note for incremental builds, never used here
+            stamps.write(output, inputs)
+            publish.publish_folder(output, site, SITE_IDENTITY, user_given=user_given)
+    except OSError as error:
+        raise write_failed(f"the website {publish.shown(site)}/", "perumig site", error) from None
     return site
 
 
@@ -185,7 +193,7 @@ def _run_sphinx(source: Path, output: Path, doctrees: Path) -> None:
             app = Sphinx(str(source), str(source), str(output), str(doctrees), "html", status=None,
                          warning=warnings, freshenv=True, verbosity=0, parallel=PARALLEL)
             app.build(force_all=True)
-    except (SphinxError, OSError) as error:
+    except SphinxError as error:
         raise SiteBuildError(f"the website could not be built ({error}); the earlier site is untouched") from None
     for line in warnings.getvalue().splitlines():
         if line.strip():
