@@ -23,8 +23,9 @@ REPORTS = ROOT / "reports"  # executed notebooks, figures, tables, values.json p
 REPORT_RUNS = REPORTS / "runs"  # runs with non-default parameters
 FAILED_RUNS = REPORTS / "failed"  # failed notebooks kept for debugging (not committed)
 CLAIMS_REPORT = REPORTS / "claims.csv"  # every published number beside its reproduction
-SITE = REPORTS / "site"  # the static website for readers who do not run Python
-TEMPLATES = Path(__file__).resolve().parent / "present" / "templates"  # nbconvert and page templates
+SITE = REPORTS / "site"  # the website for readers who do not run Python (built, not committed)
+TEMPLATES = Path(__file__).resolve().parent / "present" / "templates"  # the website's styles, scripts, icon
+CITATION = ROOT / "CITATION.cff"  # how to cite the compendium and the paper
 
 # Environment variable through which the runner tells a notebook where to write its outputs.
 OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"

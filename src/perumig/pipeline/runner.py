@@ -153,7 +153,7 @@ class Job:
         return {
             "notebook": stamps.file_digest(self.section.path),
             "parameters": self.resolved,
-            "code": stamps.code_digest(stamps.notebook_modules(self.section.path) | {"present.site"}, with_templates=True),
+            "code": stamps.code_digest(stamps.notebook_modules(self.section.path)),
             "environment": stamps.environment_digest(),
             "data": data,
         }
@@ -237,7 +237,7 @@ def _environment(values: dict[str, str]):
 
 @cache
 def import_execution_stack() -> None:
-    """Import papermill, register its engine and warm up nbconvert once, before the workers are forked.
+    """Import papermill and register its engine once, before the workers are forked.
 
     jsonschema (through nbformat) imports rfc3987-syntax when it is installed, which builds 38
     parsers at import (about two seconds); its IRI format checks are never used to validate a
@@ -245,8 +245,6 @@ def import_execution_stack() -> None:
     """
     sys.modules.setdefault("rfc3987_syntax", None)
     from papermill.engines import NBClientEngine, papermill_engines
-
-    from perumig.present import site
 
     class SaveOnceEngine(NBClientEngine):
         """papermill's nbclient engine, writing the executed notebook when it starts and when it ends or fails.
@@ -265,10 +263,9 @@ def import_execution_stack() -> None:
                 nb_man.save = save  # papermill's notebook_complete then writes it, failed or not
 
     papermill_engines.register(ENGINE, SaveOnceEngine)
-    site.warm_html_exporter()
 
 
-def _make_deterministic(notebook_path: Path):
+def _make_deterministic(notebook_path: Path) -> None:
     """Drop what changes from run to run: papermill's timings and the random id of the injected cell."""
     import nbformat
 
@@ -280,7 +277,6 @@ def _make_deterministic(notebook_path: Path):
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = f"injected-parameters-{position}"
     nbformat.write(notebook, notebook_path)
-    return notebook
 
 
 def _failure_message(error: Exception) -> str:
@@ -326,8 +322,6 @@ def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = Fal
     import papermill
     from jupyter_client.manager import KernelManager
 
-    from perumig.present import site
-
     executed = folder / job.section.notebook
     options = {"kernel_name": "python3", "transport": "ipc", "connection_file": str(runtime / "kernel.json")}
     kernel = kernels.forked_kernel_manager(fork_server, **options) if fork_server else KernelManager(**options)
@@ -352,8 +346,7 @@ def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = Fal
     finally:
         if kernel.has_kernel:
             kernel.shutdown_kernel(now=True)
-    notebook = _make_deterministic(executed)
-    executed.with_suffix(".html").write_text(site.notebook_html(notebook), encoding="utf-8")
+    _make_deterministic(executed)
     return use
 
 

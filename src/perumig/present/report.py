@@ -16,7 +16,7 @@ import pandas as pd
 
 from perumig import paths
 from perumig.data import tables
-from perumig.present import plotting
+from perumig.present import display, plotting
 VALUE_DECIMALS = 6
 
 
@@ -39,9 +39,10 @@ class SectionReport:
         if self.output_dir:
             plotting.save(fig, self.output_dir / "figures" / name, png, area)
             tables.write_csv(data, self.output_dir / "data" / f"{name}.csv")
-        self.manifest.append({"kind": "figure", "name": name, "title": title, "source": source,
-                              "files": [f"figures/{name}.svg", f"figures/{name}.png", f"data/{name}.csv"]})
-        plotting.show(fig, png)
+        entry = {"kind": "figure", "name": name, "title": title, "source": source,
+                 "files": [f"figures/{name}.svg", f"figures/{name}.png", f"data/{name}.csv"]}
+        self.manifest.append(entry)
+        plotting.show(fig, png, display.figure_description(title, source), entry)
 
     def table(self, data: pd.DataFrame, name: str, title: str, source: str) -> pd.DataFrame:
         """Save a table as CSV; returns it for display."""
