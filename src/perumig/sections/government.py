@@ -16,6 +16,7 @@ import pandas as pd
 
 from perumig.data import places, tables
 from perumig.sections import flows
+from perumig.sections.flows import placement_date
 from perumig.errors import ParameterError
 from perumig.data.schemas import seed_label
 
@@ -53,21 +54,6 @@ RATE_DEFINITIONS = {
 
 
 # Legislation (paper Sec. 3.1 and Figure 3; later seeds).
-
-
-def placement_date(date: str) -> pd.Timestamp:
-    """Where a legislation date is drawn on a time axis.
-
-    Dates are stored as precisely as the seed gives them. Full dates (yyyy-mm-dd) are drawn on that day.
-    A month (yyyy-mm) is drawn on the 15th, the middle of the month; a year (yyyy) on 1 July, the middle
-    of the year. The placement is only for drawing and ordering: tables keep the date as stored.
-    """
-    parts = date.split("-")
-    if len(parts) == 3:
-        return pd.Timestamp(date)
-    if len(parts) == 2:
-        return pd.Timestamp(f"{date}-15")
-    return pd.Timestamp(f"{date}-07-01")
 
 
 def _instrument_labels(rows: pd.DataFrame) -> list[str]:
