@@ -19,6 +19,7 @@ import pandas as pd
 from perumig.data import places, schemas, tables
 from perumig.sections import flows
 from perumig.errors import ParameterError
+from perumig.present import prose
 
 WDI_SOURCE = "World Bank WDI (datahub copy, 2026-07-01 update)"
 UNHCR_SOURCE = flows.UNHCR_VENEZUELANS
@@ -87,17 +88,22 @@ def evidence_table(findings: pd.DataFrame) -> pd.DataFrame:
                                                     kind="stable")[columns].reset_index(drop=True)
 
 
-def evidence_summary(counts: pd.DataFrame) -> str:
+def evidence_summary(counts: pd.DataFrame) -> prose.Markdown:
     """What the evidence map shows, in words, from the counts."""
-    def tally(rows: pd.DataFrame) -> str:
+    def tally(rows: pd.DataFrame) -> prose.Markdown:
         by_direction = rows.groupby("direction")["findings"].sum()
-        return ", ".join(f"{by_direction[d]} {d}" for d in DIRECTION_ORDER if by_direction.get(d, 0))
+        return prose.Markdown(", ").join(prose.fill("{count} {direction}", count=by_direction[d], direction=d)
+                                         for d in DIRECTION_ORDER if by_direction.get(d, 0)) or prose.trusted("none")
 
     paper, news = counts[counts["seed"] == "paper"], counts[counts["seed"] == "news"]
-    focus = "; ".join(f"{outcome}: {tally(paper[paper['outcome'] == outcome])}" for outcome in ("employment", "wages", "crime"))
-    return (f"Of the paper's {paper['findings'].sum()} findings, by direction: {tally(paper)}. On the outcomes the "
-            f"public debate is about — {focus}. The opinion piece of 30 Sep 2025 states {news['findings'].sum()} "
-            f"findings ({tally(news)}), without naming a study beyond \"A new study\" ({EVIDENCE_SOURCE}).")
+    focus = prose.Markdown("; ").join(prose.fill("{outcome}: {tally}", outcome=outcome,
+                                                 tally=tally(paper[paper["outcome"] == outcome]))
+                                      for outcome in ("employment", "wages", "crime"))
+    return prose.fill("Of the paper's {paper_total} findings, by direction: {paper}. On the outcomes the public debate is "
+                      "about — {focus}. The opinion piece of 30 Sep 2025 states {news_total} findings ({news}), without "
+                      "naming a study beyond \"A new study\" ({source}).", paper_total=paper["findings"].sum(),
+                      paper=tally(paper), focus=focus, news_total=news["findings"].sum(), news=tally(news),
+                      source=EVIDENCE_SOURCE)
 
 
 # Data: WDI, UNHCR and UN DESA.
@@ -362,21 +368,31 @@ def _relation_to_paper(outcome: str, cluster: pd.Series, jackknife: pd.Series) -
     return f"**Against the paper.** {CLAIMS[outcome]} {verdict} {scope}"
 
 
-def macro_summary(macro: pd.DataFrame, table1: pd.DataFrame, year: int) -> str:
+def macro_summary(macro: pd.DataFrame, table1: pd.DataFrame, year: int) -> prose.Markdown:
     """Peru's year ``year`` in WDI beside the paper's Table 1 (ENAHO) shares of unemployed, from the data."""
     values = macro[macro["year"] == year].set_index("key")["value"]
     unemployed = table1.set_index("variable").loc["unemployed"]
     unhcr = macro[macro["key"] == "venezuelans.UNHCR"].set_index("year")["value"].diff()
-    return (
-        f"UNHCR's count of Venezuelans in Peru rose most in {unhcr.idxmax()} (by {unhcr.max():,.0f}; {UNHCR_SOURCE}). "
-        f"In {year}, Peru's GDP changed by {values['gdp_growth_pct']:.2f} % and unemployment was "
-        f"{values['unemployment_pct']:.2f} % of the labour force ({WDI_SOURCE}, NY.GDP.MKTP.KD.ZG and SL.UEM.TOTL.ZS, "
-        f"modelled ILO estimate), while Venezuelans under UNHCR's mandate were {values['venezuelan_share_pct']:.2f} % of "
-        f"the population ({SHARE_SOURCE}). The paper's Table 1 (ENAHO {year}, Sec. 2.3) puts the unemployed at "
-        f"{unemployed['native_born_pct']} % of the native-born and {unemployed['migrant_pct']} % of migrants. A single "
-        "country's series cannot separate migration from the pandemic and the business cycle; the panel below at least "
-        "nets out shocks common to the region."
-    )
+    return prose.fill(
+        "UNHCR's count of Venezuelans in Peru rose most in {peak} (by {rise}; {unhcr}). In {year}, Peru's GDP changed by "
+        "{growth} and unemployment was {unemployment} of the labour force ({wdi}, NY.GDP.MKTP.KD.ZG and SL.UEM.TOTL.ZS, "
+        "modelled ILO estimate), while Venezuelans under UNHCR's mandate were {share} of the population ({share_source}). "
+        "The paper's Table 1 (ENAHO {year}, Sec. 2.3) puts the unemployed at {native} % of the native-born and "
+        "{migrant} % of migrants. A single country's series cannot separate migration from the pandemic and the business "
+        "cycle; the panel below at least nets out shocks common to the region.",
+        peak=unhcr.idxmax(), rise=prose.number(unhcr.max()), unhcr=UNHCR_SOURCE, year=year,
+        growth=prose.percent(values.get("gdp_growth_pct"), 2), unemployment=prose.percent(values.get("unemployment_pct"), 2),
+        wdi=WDI_SOURCE, share=prose.percent(values.get("venezuelan_share_pct"), 2), share_source=SHARE_SOURCE,
+        native=unemployed["native_born_pct"], migrant=unemployed["migrant_pct"])
+
+
+def run_heading(countries: list[str], outcome: str, start_year: int, end_year: int) -> prose.Markdown:
+    """What the run shows: Peru's own parts always, and the panel of the chosen countries and outcome."""
+    series = OUTCOMES[outcome]
+    return prose.fill("**Panel countries:** {countries} · **outcome:** {label} ({indicator}) · **years:** {start}–{end} · "
+                      "the parts about Peru (the evidence, Peru's series, education) always show Peru.",
+                      countries=prose.join(places.name(code) for code in countries), label=series.label,
+                      indicator=series.indicator, start=start_year, end=end_year)
 
 
 # Human capital.
