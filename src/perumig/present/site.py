@@ -48,10 +48,17 @@ SOURCE_ANCHORS = {
 
 @cache
 def html_exporter():
-    """The nbconvert exporter with the offline template (made once: loading it costs half a second)."""
+    """The nbconvert exporter with the offline template (made once: loading it costs half a second).
+
+    Every Markdown and HTML output is sanitised (`prose.clean_html`), so markup that came from data reaches the
+    page as text, never as a tag or attribute.
+    """
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="compendium", extra_template_basedirs=[str(paths.TEMPLATES)])
+    from perumig.present import prose
+
+    return HTMLExporter(template_name="compendium", extra_template_basedirs=[str(paths.TEMPLATES)], sanitize_html=True,
+                        filters={"clean_html": prose.clean_html})
 
 
 def warm_html_exporter() -> None:
