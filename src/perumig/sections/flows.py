@@ -151,7 +151,7 @@ def origin_composition(country: str, revision: int, start_year: int, end_year: i
     top = latest.nlargest(top_n, "migrant_stock")["origin_iso3"].tolist()
     names = {code: places.name(code) for code in top}
     stock = stock.assign(
-        origin=stock["origin_iso3"].map(names).fillna(OTHER),
+        origin=[names.get(code, OTHER) for code in stock["origin_iso3"]],
         origin_iso3=stock["origin_iso3"].where(stock["origin_iso3"].isin(top), OTHER_KEY),
     )
     grouped = stock.groupby(["year", "origin_iso3", "origin"], as_index=False, sort=False)["migrant_stock"].sum()
