@@ -30,6 +30,7 @@ def section2_texts(code: str, revision: int, with_revision_free_parts: bool = Tr
         texts.append(flows.composition_summary(composition, code, revision))
     else:
         texts.append(flows.origin_data_note(code, revision))
+    texts.append(flows.profiles_note(code, revision))
     if with_revision_free_parts:
         venezuelans = flows.venezuelans_over_time(code, *VENEZUELAN_YEARS)
         ranks = flows.host_rank(code).merge(flows.host_rank(code, "asylum_seekers"), on="year", suffixes=("", "_seekers"))

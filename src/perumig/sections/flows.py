@@ -529,6 +529,13 @@ def run_heading(country: str, revision: int, start_year: int, end_year: int) -> 
     return heading
 
 
+def profiles_note(country: str, revision: int) -> prose.Markdown:
+    """Why the paper's 2010 and 2017 origin profiles are skipped, and where this run shows origins instead."""
+    where = (" {name}'s migrants by origin are in Figure 1 (Sec. 2.4 below)." if has_origin_data(country, revision)
+             else "")
+    return prose.note("The paper's 2010 and 2017 profiles describe Peru only." + where, name=places.name(country))
+
+
 def origin_data_note(country: str, revision: int) -> prose.Markdown:
     """Why Figure 1 is skipped: the revision's estimates by origin do not cover the country."""
     if revision == 2024 and country not in BILATERAL_2024_DESTINATIONS:
@@ -571,7 +578,7 @@ def share_summary(share: pd.DataFrame, country: str) -> prose.Markdown:
     source = share["source"].iloc[0]
     if own.empty:
         years = share["year"]
-        text = prose.fill("{source} gives no migrant share for {name} in {first}–{last}.", source=source, name=name,
+        text = prose.fill("{source} gives no migrant share for {name} in {first}–{last}", source=source, name=name,
                           first=years.min(), last=years.max())
         last = years.max()
     else:
@@ -584,7 +591,7 @@ def share_summary(share: pd.DataFrame, country: str) -> prose.Markdown:
     others = share[(share["key"] != country) & (share["year"] == last)].dropna(subset=["migrant_share_pct"])
     comparison = prose.Markdown("; ").join(prose.fill("{area} {pct}", area=row.area, pct=prose.percent(row.migrant_share_pct, 2))
                                            for row in others.itertuples())
-    text += prose.fill(" (in {last}: {comparison}).", last=last, comparison=comparison) if len(others) else "."
+    text += prose.fill(" (in {last}: {comparison}).", last=last, comparison=comparison) if len(others) else prose.trusted(".")
     if country == PERU:
         checks = paper_statement_check(share, country).dropna(subset=["undesa_pct"])
         verdicts = [
@@ -652,7 +659,7 @@ def venezuelans_summary(series: pd.DataFrame, country: str, start_year: int, end
                 sentence += prose.fill(" (no count, or none above zero, for {missing})", missing=prose.years(missing))
         sentences.append(sentence)
     lacking = [SERIES_LABELS[key] for key in ("UNDESA", "UNDESA2024", UNHCR_KEY) if key not in set(estimates["key"])]
-    text = prose.fill("Venezuelans in {name}, latest count of each source: ", name=name) + prose.join(sentences, "and") + "."
+    text = prose.fill("Venezuelans in {name}, the latest count of each source: ", name=name) + prose.Markdown("; ").join(sentences) + prose.trusted(".")
     if lacking:
         text += prose.fill(" No count from {lacking}.", lacking=prose.join(lacking, "or"))
     return text
@@ -665,11 +672,11 @@ def rank_summary(ranks: pd.DataFrame, country: str) -> prose.Markdown:
         return prose.note("UNHCR reports no Venezuelans in {name} in these years, so it has no rank among their hosts.",
                           name=name)
     latest = ranks.loc[ranks["year"].idxmax()]
-    text = prose.fill("At the end of {year}, {name} was the {rank} host of Venezuelans worldwide in UNHCR's counts "
-                      "({total} under its mandate)", year=latest["year"], name=name, rank=prose.ordinal(latest["rank"]),
-                      total=prose.number(latest["total"]))
+    text = prose.fill("At the end of {year}, {name} ranked {rank} among the countries hosting Venezuelans in UNHCR's "
+                      "counts ({total} under its mandate)", year=latest["year"], name=name,
+                      rank=prose.ordinal(latest["rank"]), total=prose.number(latest["total"]))
     if latest["asylum_seekers"] > 0:
-        return text + prose.fill(" and the {rank} by asylum seekers ({seekers}).",
+        return text + prose.fill(" and {rank} by asylum seekers ({seekers}).",
                                  rank=prose.ordinal(latest["rank_seekers"]), seekers=prose.number(latest["asylum_seekers"]))
     return text + prose.trusted("; UNHCR counts no Venezuelan asylum seeker there.")
 
@@ -697,8 +704,9 @@ def emigrants_summary(emigrants: pd.DataFrame, country: str, year: int) -> prose
     if listed.empty:
         return prose.note("UN DESA IMS 2020's estimates by origin list no one born in {name} living abroad in {year}; "
                           "nothing is drawn.", name=name, year=year)
-    destinations = prose.join(prose.fill("{destination} ({pct})", destination=row.destination,
-                                         pct=prose.percent(row.ims_share_pct, 1)) for row in listed.head(3).itertuples())
-    return prose.fill("Of the people born in {name} and living abroad in mid-{year}, the largest shares lived in "
-                      "{destinations} (UN DESA IMS 2020 by destination and origin).", name=name, year=year,
+    destinations = prose.Markdown("; ").join(prose.fill("{destination}, {pct}", destination=row.destination,
+                                                        pct=prose.percent(row.ims_share_pct, 1))
+                                             for row in listed.head(3).itertuples())
+    return prose.fill("In UN DESA IMS 2020's estimates by destination and origin, the largest shares of the people born "
+                      "in {name} and living abroad in mid-{year} lived in: {destinations}.", name=name, year=year,
                       destinations=destinations)
