@@ -45,12 +45,12 @@ class SectionReport:
             "variable `{variable}` to a folder before the kernel starts, e.g. "
             "`{variable}=reports/runs/my-{section} papermill notebooks/{notebook} out.ipynb -p ...`.",
             section=prose.trusted(self.section), variable=prose.trusted(paths.OUTPUT_ENV),
-            notebook=prose.trusted(self.notebook_name()))
+            notebook=prose.trusted(self._notebook_name()))
 
-    def notebook_name(self) -> str:
+    def _notebook_name(self) -> str:
         from perumig.sections import SECTIONS  # deferred: sections import this module's callers
 
-        return SECTIONS[self.section].notebook if self.section in SECTIONS else f"<{self.section} notebook>"
+        return SECTIONS[self.section].notebook if self.section in SECTIONS else f"{self.section}.ipynb"
 
     def figure(self, fig, name: str, data: pd.DataFrame, title: str, source: str) -> None:
         """Label the figure with its source, save it with its data, then show it."""

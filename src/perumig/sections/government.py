@@ -25,6 +25,10 @@ ORIGIN = "VEN"
 PERU = "PER"
 DEFAULT_PEER_COUNT = 4
 AGREEMENT_TOLERANCE = 0.05
+# Decisions on Venezuelans' claims are called few below 100 (one decision then moves a recognition rate by more than a
+# percentage point) or when they fall in fewer than 3 years (no change over time can be read).
+FEW_DECISIONS = 100
+FEW_DECISION_YEARS = 3
 # The years in the title of the paper's Figure 3 ("Timeline of migration-related legislation in Peru, 2017–2022").
 FIGURE3_YEARS = (2017, 2022)
 # "These years also saw an exponential increase in applications [...] the percentage of applications that were
@@ -390,7 +394,7 @@ def decisions_summary(decisions: pd.DataFrame, country: str, start_year: int, en
         "years ({listed}); {recognised} of them recognised refugee status ({share}).", start=start_year, end=end_year,
         decisions=prose.count(int(total), "decision"), name=name, years=len(own), span=end_year - start_year + 1,
         listed=prose.years(own["year"]), recognised=prose.number(recognised), share=prose.percent(recognised / total * 100 if total else None, 1))
-    if total < 100 or len(own) < 3:
+    if total < FEW_DECISIONS or len(own) < FEW_DECISION_YEARS:
         text += prose.trusted(" These are few decisions: every rate below rests on a handful of cases, and UNHCR "
                               "rounds small counts.")
     if not outcomes_vary(decisions, country):
