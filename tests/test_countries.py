@@ -1,8 +1,9 @@
 """Sections 2-4 for countries unlike Peru: every sentence follows the country, says what is missing in words, and
 never prints nan; the paper's statements about Peru stay labelled as the paper's.
 
-Two kinds of test. The Section 2 functions the notebook calls run for every country and area of UN DESA's table
-(both revisions), checking only that they give a sentence without failing or printing nan. Real notebook runs, one
+Two kinds of test. The functions the notebooks call run for many countries, checking that they give their sentences
+without failing or printing nan: Section 2's for a broad sample of UN DESA's table (all of it: tests/every_country.py),
+Sections 3-4's for every country whose decisions on Venezuelans' claims UNHCR records. Real notebook runs, one
 each for a fixed sample of awkward countries (shared by the tests of this module), are checked against values read
 here from the processed CSV files, not from the functions under test:
 
@@ -24,6 +25,7 @@ from perumig import paths
 from perumig.data import places
 from perumig.errors import ParameterError
 from perumig.pipeline import runner
+from perumig.sections import government
 
 from every_country import NAN, problems
 
@@ -221,8 +223,46 @@ def test_a_host_with_few_decisions_is_said_to_be_thin_and_not_modelled(runs):
     assert albania["total_decisions"].sum() == 5 and albania["recognized"].sum() == 0
     notes = " ".join(markdown_outputs(executed(runs["government-ALB"])))
     assert "5 decisions on Venezuelans' asylum claims in Albania, in 1 of the 8 years (2017)" in notes
-    assert "These are few decisions" in notes and "the model below is not fitted" in notes
+    assert f"The models are not fitted: Albania decided fewer than {government.MIN_DECISIONS} Venezuelan claims" in notes
     assert not any(key.startswith("glm.") for key in values(runs["government-ALB"]))
+
+
+def venezuelan_decisions_by_host(start: int, end: int) -> pd.DataFrame:
+    """Decisions on Venezuelans' claims (persons) per asylum country, read from the processed CSV."""
+    decisions = pd.read_csv(paths.PROCESSED / "unhcr_asylum_decisions.csv")
+    rows = decisions[(decisions["origin_iso3"] == "VEN") & (decisions["persons_or_cases"] == "P")
+                     & decisions["year"].between(start, end)]
+    return rows.groupby("asylum_iso3")[["recognized", "total_decisions"]].sum()
+
+
+def test_section34_sentences_for_every_host_with_decisions():
+    """Every country UNHCR records deciding Venezuelans' claims in 2015-2022 passes the parameter checks with the
+    default peers (never itself) and gets its sentences without nan; where the models have nothing to estimate the
+    notebook says why instead of fitting them."""
+    by_host = venezuelan_decisions_by_host(2015, 2022)
+    hosts = sorted(by_host.index[by_host["total_decisions"] > 0])
+    assert len(hosts) > 50
+    skipped = set()
+    for code in hosts:
+        government.check_parameters({"country": code, "peers": [], "start_year": 2015, "end_year": 2022})
+        peers = government.default_peers(code, 2015, 2022)
+        assert code not in peers and len(peers) == government.DEFAULT_PEER_COUNT
+        countries = [code, *peers]
+        decisions = government.venezuelan_decisions(countries, 2015, 2022)
+        by_country = government.recognition_by_country(decisions, countries, code)
+        texts = [government.run_heading(code, peers, 2015, 2022, False),
+                 government.decisions_summary(decisions, code, 2015, 2022),
+                 government.recognition_summary(by_country, code, 2015, 2022),
+                 government.coverage_summary(government.without_decisions(countries, decisions, 2015, 2022),
+                                             government.excluded_cases(countries, 2015, 2022))]
+        if not government.can_be_modelled(decisions, code):
+            skipped.add(code)
+            texts.append(government.model_skipped_note(decisions, code))
+        assert [text for text in texts if NAN.search(text)] == [], code
+    # Malta decided more than enough claims but recognised none; Albania decided five.
+    assert by_host.loc["MLT", "total_decisions"] >= government.MIN_DECISIONS and by_host.loc["MLT", "recognized"] == 0
+    assert by_host.loc["ALB", "total_decisions"] < government.MIN_DECISIONS
+    assert {"MLT", "ALB"} <= skipped and not {"PER", "COL", "BRA", "CHL", "ECU"} & skipped
 
 
 def test_a_published_run_does_not_say_it_publishes_nothing(runs):

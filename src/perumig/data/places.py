@@ -7,7 +7,7 @@ from functools import cache
 import pandas as pd
 
 from perumig.data import tables
-from perumig.errors import ParameterError
+from perumig.errors import ParameterError, shown
 
 WORLD = 900
 LATIN_AMERICA_AND_CARIBBEAN = 1830  # UN DESA's SDG region
@@ -30,7 +30,7 @@ def check_iso3(code: str, parameter: str = "country") -> str:
     candidate = str(code).strip().upper()
     if candidate not in _countries().index:
         raise ParameterError(
-            f"{parameter}: '{code}' is not an ISO3 code of a country or area in UN DESA's list "
+            f"{parameter}: {shown(code)} is not an ISO3 code of a country or area in UN DESA's list "
             f"(e.g. PER, COL, CHL, ECU, ESP); see data/processed/undesa_locations.csv"
         )
     return candidate

@@ -16,7 +16,7 @@ import pandera.errors
 
 from perumig import paths, stamps
 from perumig.data import sources
-from perumig.errors import DataValidationError
+from perumig.errors import DataValidationError, reason
 from perumig.data.schemas import TableSpec, all_tables
 
 # Every data file this process has read (provenance name -> sha256): a section run lists them in its
@@ -107,8 +107,15 @@ def forget_loaded() -> None:
 def _recorded_hashes() -> dict[str, str]:
     if not paths.DATAPACKAGE.is_file():
         raise DataValidationError(f"{paths.DATAPACKAGE} is missing: run `perumig build-data` to recreate it")
-    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
-    return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in package["resources"]}
+    name = paths.input_name(paths.DATAPACKAGE)
+    try:
+        package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+        return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in package["resources"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # ValueError: not JSON, not UTF-8
+        raise DataValidationError(
+            f"{name}, the record of the tables' checksums, cannot be read ({reason(exc)}); restore the committed "
+            f"copy with `git checkout -- {name}`, or rebuild it with `perumig build-data`"
+        ) from None
 
 
 def _read_dtypes(table: TableSpec) -> dict[str, str]:
