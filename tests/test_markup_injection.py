@@ -60,6 +60,7 @@ def injected(tmp_path_factory):
     root = tmp_path_factory.mktemp("injected")
     shutil.copytree(paths.DATA, root / "data", ignore=shutil.ignore_patterns("raw", ".*"))
     shutil.copytree(paths.NOTEBOOKS, root / "notebooks")
+    (root / "reports").mkdir()
     changed = {}
     for csv_path in sorted((root / "data" / "transcribed").glob("*.csv")):
         changed[csv_path.stem] = inject(csv_path, text_columns(csv_path.stem))
