@@ -76,7 +76,7 @@ def output_folder():
         # A run found current is skipped without the section's own checks; every fuzzed run must meet them.
         patches.enter_context(mock.patch.object(runner.Job, "is_current", never_current))
         # The stub needs no papermill, whose import costs seconds.
-        patches.enter_context(mock.patch.object(runner, "_import_execution_stack", lambda: None))
+        patches.enter_context(mock.patch.object(runner, "import_execution_stack", lambda: None))
         # A private lock: a real `perumig run` elsewhere in the repository would otherwise make the
         # fuzzed runs wait and print a "waiting for" line.
         patches.enter_context(mock.patch.object(paths, "LOCK", Path(scratch) / "perumig.lock"))

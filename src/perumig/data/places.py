@@ -49,6 +49,11 @@ def members(sdg_region_code: int) -> set[str]:
     return set(_countries().index[_countries()["sdg_region_code"] == sdg_region_code])
 
 
+def subregion_members(subregion_code: int) -> set[str]:
+    """ISO3 codes of the countries and areas of a UN DESA subregion (South America is 931)."""
+    return set(_countries().index[_countries()["subregion_code"] == subregion_code])
+
+
 def region_key(location_code: int) -> str:
     return REGION_KEYS.get(location_code, f"M49_{location_code}")
 

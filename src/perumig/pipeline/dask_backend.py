@@ -38,6 +38,7 @@ def execute_on_worker(job, upstream: dict[str, bytes]) -> tuple:
     """
     from perumig.pipeline import runner
 
+    runner.import_execution_stack()  # papermill's engine, registered once per worker process
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="perumig-dask-") as private:
         private = Path(private)
