@@ -279,3 +279,25 @@ def test_ledger_search_and_filter(browsed):
 def test_search_finds_a_word_of_one_notebook(browsed):
     interactions = browsed[1]["interactions"]
     assert any(href.split("?")[0].split("#")[0].endswith(f"{interactions['section']}.html") for href in interactions["found"]), interactions
+
+
+def test_outputs_keep_what_pages_need_and_lose_what_runs_code():
+    """The book sanitises every output of a notebook: tables, headings and links stay; scripts, handlers,
+    javascript: links and styles go."""
+    import nbformat
+
+    from perumig.present import book
+
+    page = ('<h2>Title</h2><p>text <strong>b</strong></p><table class="dataframe"><thead><tr><th scope="col">a</th></tr>'
+            '</thead><tbody><tr><td>1</td></tr></tbody></table><a href="https://www.un.org/">UN</a>'
+            '<a href="javascript:alert(1)">x</a><script>alert(1)</script><div onclick="alert(1)">d</div>'
+            '<img src=x onerror=alert(1)><style>body {display: none}</style>')
+    cell = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("display_data", {"text/html": page})])
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    book._sanitise(notebook)
+    cleaned = notebook.cells[0].outputs[0]["data"]["text/html"]
+    for kept in ("<h2>", "<p>", "<strong>", '<table class="dataframe">', '<th scope="col">', "<td>",
+                 '<a href="https://www.un.org/">'):
+        assert kept in cleaned, kept
+    for gone in ("<script", "javascript:", "onclick", "onerror", "<style"):
+        assert gone not in cleaned, gone

@@ -176,36 +176,3 @@ class Table:
 def table(frame: pd.DataFrame) -> Table:
     """``frame`` for display in a notebook, missing cells as a dash."""
     return Table(frame)
-
-
-# HTML pages. nbconvert's sanitiser (HTMLExporter.sanitize_html) cleans every Markdown and HTML output with
-# its `clean_html` filter, whose short list of tags escapes headings, paragraphs and table headers into
-# visible text. This allow-list keeps what Markdown and pandas tables produce and nothing that runs code.
-HTML_TAGS = frozenset({
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "details", "div", "dl",
-    "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "s", "small", "span",
-    "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-})
-HTML_ATTRIBUTES = {
-    "*": ["class", "id", "title"],
-    "a": ["href", "class", "id", "title"],
-    "table": ["border", "class", "id"],
-    "th": ["colspan", "rowspan", "style", "class", "id"],
-    "td": ["colspan", "rowspan", "style", "class", "id"],
-    "tr": ["style", "class", "id"],
-}
-HTML_STYLES = ["text-align", "vertical-align"]
-# pandas puts a <style scoped> block before each table; the page's own CSS styles tables, so it is dropped
-# (a bleached <style> would show its rules as text).
-_STYLE_ELEMENT = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
-
-
-def clean_html(markup: str | bytes) -> str:
-    """HTML with every tag and attribute outside the allow-list escaped into text; no script, handler or style."""
-    import bleach
-    from bleach.css_sanitizer import CSSSanitizer
-
-    text = markup.decode() if isinstance(markup, bytes) else str(markup)
-    return bleach.clean(_STYLE_ELEMENT.sub("", text), tags=HTML_TAGS, attributes=HTML_ATTRIBUTES,
-                        protocols=["http", "https", "mailto"], strip_comments=True,
-                        css_sanitizer=CSSSanitizer(allowed_css_properties=HTML_STYLES))
