@@ -76,14 +76,6 @@ def test_show_escapes_what_is_not_markdown_and_skips_empty_texts(monkeypatch):
     assert output.data == "&lt;img src=x onerror=alert(1)&gt;\n\n*note*"
 
 
-def test_tables_show_missing_cells_as_a_dash_and_escape_cells():
-    frame = pd.DataFrame({"share": [1.5, math.nan], "name": [ATTACK, None]}, index=["a", "b"])
-    table = prose.table(frame)
-    assert "NaN" not in repr(table) and "–" in repr(table)
-    html = table._repr_html_()
-    assert "NaN" not in html and "<img" not in html and "&lt;img" in html and "<table" in html
-
-
 def test_a_run_without_an_output_folder_says_it_publishes_nothing(monkeypatch, tmp_path):
     monkeypatch.delenv("PERUMIG_OUTPUT_DIR", raising=False)
     notice = SectionReport("flows").publication_notice()

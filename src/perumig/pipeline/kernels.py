@@ -263,6 +263,18 @@ def _serve(address: str, parent: int, modules: list[str]) -> None:
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     _import_as_in_a_kernel(["ipykernel.kernelapp", *modules])
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they end
+    kernels: list[int] = []
+
+    def stop(signum, frame):
+        # Its kernels go with it, at once: left alone, each would notice within a second and say so on the terminal.
+        for pid in kernels:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind(address)
         listener.listen()
@@ -279,6 +291,7 @@ def _serve(address: str, parent: int, modules: list[str]) -> None:
                         _become_kernel(request, start_folder)
                     finally:
                         os._exit(0)
+                kernels.append(pid)
                 connection.sendall(f"{pid}\n".encode())
 
 

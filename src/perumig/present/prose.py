@@ -151,28 +151,3 @@ def show(*texts: str | None) -> None:
     paragraphs = [escape(text) for text in texts if text]
     if paragraphs:
         display(Display("\n\n".join(paragraphs)))
-
-
-class Table:
-    """A table for display whose missing cells read as a dash, never ``NaN``: what `display` shows of a frame with
-    gaps (pandas escapes every cell of its HTML)."""
-
-    MISSING_CELL = "–"
-
-    def __init__(self, frame: pd.DataFrame):
-        self.frame = frame
-
-    def _options(self) -> dict:
-        return {"na_rep": self.MISSING_CELL, "max_rows": pd.get_option("display.max_rows"),
-                "max_cols": pd.get_option("display.max_columns")}
-
-    def _repr_html_(self) -> str:
-        return self.frame.to_html(notebook=True, show_dimensions=False, **self._options())
-
-    def __repr__(self) -> str:
-        return self.frame.to_string(**self._options())
-
-
-def table(frame: pd.DataFrame) -> Table:
-    """``frame`` for display in a notebook, missing cells as a dash."""
-    return Table(frame)
