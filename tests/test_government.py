@@ -342,3 +342,26 @@ def test_legislation_overlay_is_peru_only_and_within_the_years():
     overlay = government.legislation_overlay("PER", 2018, 2019)
     assert len(overlay) > 0 and overlay["placed"].dt.year.between(2018, 2019).all()
     assert government.legislation_overlay("COL", 2015, 2022) is None
+
+
+def test_fifty_three_peers_run_and_stay_readable(tmp_path):
+    """Any valid list of peers runs: 53 of them give a bounded folder name, a figure with the largest peers
+    styled and the rest grey under one legend entry."""
+    from perumig.pipeline import sweep
+
+    valid = []
+    for code in sweep.countries(["all"], "government_response"):
+        try:
+            runner.validated_parameters(SECTION, {"peers": [code]})
+        except ParameterError:
+            continue
+        valid.append(code)
+    peers = [code for code in valid if code != "PER"][:53]
+    assert len(peers) == 53
+    result = run_cli("run", "government_response", "-p", f"peers={','.join(peers)}", "--no-progress",
+                     "--output", str(tmp_path / "peers53"))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "peers53" / "manifest.json").read_text())
+    assert "venezuelan_recognition_rates" in [output["name"] for output in manifest["outputs"]]
+    lines = pd.read_csv(tmp_path / "peers53" / "data" / "venezuelan_recognition_rates.csv")
+    assert lines["asylum_iso3"].nunique() > len(government.PEER_STYLES) + 1, "more peers drawn than there are styles"

@@ -11,6 +11,8 @@ UNHCR sum here uses the person rows only; `excluded_cases` reports what that lea
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -849,18 +851,27 @@ def plot_recognition_rates(lines: pd.DataFrame, by_country: pd.DataFrame, countr
     from perumig.present import plotting
 
     fig, ax = plotting.new_figure()
-    peers = iter(PEER_STYLES)
+    # Each peer has a colour and marker of its own while they last, the peers with most decisions first; the
+    # rest are drawn thin and grey under one legend entry, so that a long list of peers stays readable.
+    ranked = by_country.sort_values("total_decisions", ascending=False)["iso3"]
+    styled = dict(zip([code for code in ranked if code != country], PEER_STYLES))
+    drawn = list(lines["asylum_iso3"].unique())
+    others = [code for code in drawn if code != country and code not in styled]
     for code, rows in lines.groupby("asylum_iso3", sort=False):
-        colour, marker = ("black", "o") if code == country else next(peers)
-        ax.errorbar(rows["year"], rows[RATE_ALL], yerr=[rows[RATE_ALL] - rows["rate_ci_low_pct"],
-                                                        rows["rate_ci_high_pct"] - rows[RATE_ALL]],
-                    color=colour, marker=marker, markersize=6, linewidth=2.6 if code == country else 1.5,
-                    capsize=2, elinewidth=0.8, label=rows["country"].iloc[0], zorder=3 if code == country else 2)
+        if code == country or code in styled:
+            colour, marker = ("black", "o") if code == country else styled[code]
+            ax.errorbar(rows["year"], rows[RATE_ALL], yerr=[rows[RATE_ALL] - rows["rate_ci_low_pct"],
+                                                            rows["rate_ci_high_pct"] - rows[RATE_ALL]],
+                        color=colour, marker=marker, markersize=6, linewidth=2.6 if code == country else 1.5,
+                        capsize=2, elinewidth=0.8, label=rows["country"].iloc[0], zorder=3 if code == country else 2)
+        else:
+            label = f"Other peers ({len(others)}), no intervals" if code == others[0] else None
+            ax.plot(rows["year"], rows[RATE_ALL], color="#9A9A9A", linewidth=0.8, label=label, zorder=1)
     thin = by_country[~by_country["enough_decisions"]]
     if len(thin):
-        ax.text(0.0, -0.12, f"Not drawn (fewer than {MIN_DECISIONS} decisions in the window): "
-                + ", ".join(f"{row.country} ({row.total_decisions:,.0f})" for row in thin.itertuples()),
-                transform=ax.transAxes, fontsize=8, va="top", color="#444444")
+        note = (f"Not drawn (fewer than {MIN_DECISIONS} decisions in the window): "
+                + ", ".join(f"{row.country} ({row.total_decisions:,.0f})" for row in thin.itertuples()))
+        ax.text(0.0, -0.12, textwrap.fill(note, 150), transform=ax.transAxes, fontsize=8, va="top", color="#444444")
     ax.set(xlabel="", ylabel="Recognised, % of all decisions", ylim=(-3, 103))
     ax.set_title("Recognition of Venezuelans' asylum claims: recognised / total decisions\n"
                  "(bars: exact 95 % intervals; a gap: no decision that year)", fontsize=11)
