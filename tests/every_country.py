@@ -18,16 +18,18 @@ REVISION_YEARS = {2020: (1995, 2020), 2024: (1995, 2024)}  # the notebook's defa
 
 
 def section2_texts(code: str, revision: int, with_revision_free_parts: bool = True) -> list[str]:
-    """The sentences notebook 01 writes for one country, built by the calls it makes (figures aside)."""
+    """The sentences notebook 01 writes for one country, built by the calls it makes (figures aside), and its
+    tables as the notebook shows them."""
+    from perumig.present import display
     from perumig.sections import flows
 
     start, end = REVISION_YEARS[revision]
     share = flows.migrant_share(code, revision, start, end)
     texts = [flows.run_heading(code, revision, start, end), flows.share_notes(share, code, revision),
-             flows.share_summary(share, code)]
+             flows.share_summary(share, code), display.frame_text(share)]
     if flows.has_origin_data(code, revision):
         composition = flows.origin_composition(code, revision, start, end, 6)
-        texts.append(flows.composition_summary(composition, code, revision))
+        texts += [flows.composition_summary(composition, code, revision), display.frame_text(composition)]
     else:
         texts.append(flows.origin_data_note(code, revision))
     texts.append(flows.profiles_note(code, revision))
@@ -35,9 +37,10 @@ def section2_texts(code: str, revision: int, with_revision_free_parts: bool = Tr
         venezuelans = flows.venezuelans_over_time(code, *VENEZUELAN_YEARS)
         ranks = flows.host_rank(code).merge(flows.host_rank(code, "asylum_seekers"), on="year", suffixes=("", "_seekers"))
         year = flows.emigrant_year(end)
-        texts += [flows.venezuelans_summary(venezuelans, code, *VENEZUELAN_YEARS),
+        emigrants = flows.emigrants_by_destination(code, year, 8)
+        texts += [flows.venezuelans_summary(venezuelans, code, *VENEZUELAN_YEARS), display.frame_text(venezuelans),
                   flows.rank_summary(ranks[ranks["year"] >= 2015], code), flows.emigrants_intro(code, year),
-                  flows.emigrants_summary(flows.emigrants_by_destination(code, year, 8), code, year)]
+                  flows.emigrants_summary(emigrants, code, year), display.frame_text(emigrants)]
     return texts
 
 

@@ -27,6 +27,20 @@ def test_row_numbers_are_hidden_but_a_labelled_index_is_shown():
     assert '<th scope="row">Peru</th>' in html
 
 
+def test_picked_rows_show_no_row_numbers():
+    frame = pd.DataFrame({"origin": ["Chile", "Other"], "migrants": [17615.0, 136773.0]}, index=[40, 41])
+    assert cells(display.frame_html(frame)) == ["Origin", "Migrants", "Chile", "17,615", "Other", "136,773"]
+    assert "40" not in display.frame_text(frame)
+
+
+def test_a_categorical_column_with_one_category_is_shown():
+    """UN DESA's composition for the Holy See is one 'Other' row per year: a categorical column whose values,
+    mapped category by category, used to make the table fail to show."""
+    frame = pd.DataFrame({"origin": pd.Categorical(["Other", "Other"]), "migrants": [783.0, 809.0]})
+    assert cells(display.frame_html(frame)) == ["Origin", "Migrants", "Other", "783", "Other", "809"]
+    assert "Other" in display.frame_text(frame)
+
+
 def test_headers_are_readable():
     assert display.label("migrant_share_pct") == "Migrant share (%)"
     assert display.label("unhcr_recognized") == "UNHCR recognized"

@@ -98,7 +98,7 @@ def _is_missing(value) -> bool:
         return False
 
 
-def _decimals(values: pd.Series) -> int:
+def _decimals(values: list) -> int:
     """The fewest decimals (up to MAX_DECIMALS) that show every value of a column as it is, to that precision."""
     needed = 0
     for value in values:
@@ -112,9 +112,14 @@ def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
+def _present(values: pd.Series) -> list:
+    """The column's values that are not missing (value by value: a categorical column maps its categories)."""
+    return [value for value in values.tolist() if not _is_missing(value)]
+
+
 def column_formatter(name, values: pd.Series):
     """A function that writes one value of the column ``name`` as text."""
-    present = values[~values.map(_is_missing)]
+    present = _present(values)
     if pd.api.types.is_bool_dtype(values.dtype):
         return lambda value: "yes" if value else "no"
     if not (len(present) and all(_is_number(value) for value in present)):
@@ -141,16 +146,17 @@ def _text(value) -> str:
 
 
 def _numeric_column(values: pd.Series) -> bool:
-    present = values[~values.map(_is_missing)]
+    present = _present(values)
     return bool(len(present)) and all(_is_number(value) for value in present)
 
 
 def _meaningful_index(frame: pd.DataFrame) -> bool:
-    """Row numbers 0..n-1 with no name say nothing; any other index (a pivot's rows, years) is data."""
+    """Row numbers with no name say nothing, also when rows were picked or sorted (35, 36, ...); any other
+    index (a pivot's rows, named years) is data."""
     index = frame.index
     if isinstance(index, pd.MultiIndex) or any(name is not None for name in index.names):
         return True
-    return not (pd.api.types.is_integer_dtype(index.dtype) and list(index) == list(range(len(index))))
+    return not pd.api.types.is_integer_dtype(index.dtype)
 
 
 def _as_table(frame: pd.DataFrame | pd.Series) -> tuple[pd.DataFrame, int]:
