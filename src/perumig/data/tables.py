@@ -38,6 +38,13 @@ def read_json(path: Path):
     return json.loads(content)
 
 
+def read_text(path: Path) -> str:
+    """A text file read as data (a seed document), recorded as an input."""
+    content = path.read_bytes()
+    _inputs_read[paths.input_name(path)] = hashlib.sha256(content).hexdigest()
+    return content.decode("utf-8")
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     """CSV with fixed line endings and float formatting, so a rebuild gives the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +75,7 @@ def _datapackage_resource(table: TableSpec, data_dir: Path) -> dict:
         "sources": [
             {"title": source_id, "path": registry[source_id].url, "licence": registry[source_id].licence}
             if source_id in registry
-            else {"title": source_id, "path": f"shared/seeds/{source_id}"}
+            else {"title": source_id, "path": f"seeds/{source_id}", "hash": f"sha256:{stamps.file_digest(paths.SEEDS / source_id)}"}
             for source_id in table.sources
         ],
         "schema": {
@@ -99,16 +106,30 @@ def write_datapackage(data_dir: Path = paths.DATA) -> Path:
 
 def forget_loaded() -> None:
     """Drop cached tables and recorded hashes, so loads after a rebuild read the new files."""
+    _package.cache_clear()
     _recorded_hashes.cache_clear()
     _load_cached.cache_clear()
 
 
 @cache
-def _recorded_hashes() -> dict[str, str]:
+def _package() -> dict:
     if not paths.DATAPACKAGE.is_file():
         raise DataValidationError(f"{paths.DATAPACKAGE} is missing: run `perumig build-data` to recreate it")
-    package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
-    return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in package["resources"]}
+    return json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+
+
+@cache
+def _recorded_hashes() -> dict[str, str]:
+    return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in _package()["resources"]}
+
+
+def recorded_seed_hash(seed_file: str) -> str | None:
+    """The sha256 data/datapackage.json records for a seed document (a source of the transcribed tables)."""
+    for resource in _package()["resources"]:
+        for source in resource["sources"]:
+            if source.get("path") == f"seeds/{seed_file}" and "hash" in source:
+                return source["hash"].removeprefix("sha256:")
+    return None
 
 
 def _read_dtypes(table: TableSpec) -> dict[str, str]:
