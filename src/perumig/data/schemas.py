@@ -212,9 +212,11 @@ PROCESSED_TABLES += [
         name="wdi_indicators",
         folder="processed",
         title="World Development Indicators for Latin America and the Caribbean",
-        description="WDI series (population, migrant stock, net migration, GDP growth, GDP per capita, unemployment) "
-        "for the countries of UN DESA's Latin America and the Caribbean region and the aggregates WLD and LCN, 1990 on.",
-        sources=("wdi_sp_pop_totl", "wdi_sm_pop_totl", "wdi_sm_pop_netm", "wdi_ny_gdp_mktp_kd_zg", "wdi_ny_gdp_pcap_cd",
+        description="WDI series (population, migrant stock, net migration, GDP and its growth, GDP per capita, "
+        "unemployment) for the countries of UN DESA's Latin America and the Caribbean region and the aggregates WLD, LCN "
+        "and NAC (North America), 1990 on.",
+        sources=("wdi_sp_pop_totl", "wdi_sm_pop_totl", "wdi_sm_pop_netm", "wdi_ny_gdp_mktp_kd_zg", "wdi_ny_gdp_mktp_cd",
+                 "wdi_ny_gdp_pcap_cd",
                  "wdi_ny_gdp_pcap_kd_zg", "wdi_ny_gdp_pcap_pp_cd", "wdi_sl_uem_totl_zs", "undesa_ims2020_correspondence"),
         schema=_schema(
             {
