@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from perumig.data.schemas import TableSpec, all_tables
 # Every data file this process has read (provenance name -> sha256): a section run lists them in its
 # manifest, and the incremental rebuild reruns the section when one of them changes.
 _inputs_read: dict[str, str] = {}
+# Every load, in order: (the perumig functions that asked for it, outermost first; the table). A section run's
+# provenance (present.provenance) reads it to say which function computed a value from which table.
+_loads: list[tuple[tuple[str, ...], str]] = []
 
 FIELD_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number", "str": "string", "bool": "boolean"}
 
@@ -36,6 +40,28 @@ def read_json(path: Path):
     content = path.read_bytes()
     _inputs_read[paths.input_name(path)] = hashlib.sha256(content).hexdigest()
     return json.loads(content)
+
+
+def loads() -> list[tuple[tuple[str, ...], str]]:
+    """Every table loaded so far, with the chain of perumig functions that asked for it (outermost first)."""
+    return list(_loads)
+
+
+def _callers() -> tuple[str, ...]:
+    chain, frame = [], sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("perumig.") and module != __name__:
+            chain.append(f"{module}.{frame.f_code.co_qualname}")
+        frame = frame.f_back
+    return tuple(reversed(chain))
+
+
+def read_csv_file(path: Path) -> pd.DataFrame:
+    """A CSV file another run published (a section's values_sources.csv), read as data and recorded as an input."""
+    content = path.read_bytes()
+    _inputs_read[paths.input_name(path)] = hashlib.sha256(content).hexdigest()
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
 def read_text(path: Path) -> str:
@@ -106,12 +132,11 @@ def write_datapackage(data_dir: Path = paths.DATA) -> Path:
 
 def forget_loaded() -> None:
     """Drop cached tables and recorded hashes, so loads after a rebuild read the new files."""
-    _package.cache_clear()
+    _seed_hashes.cache_clear()
     _recorded_hashes.cache_clear()
     _load_cached.cache_clear()
 
 
-@cache
 def _package() -> dict:
     if not paths.DATAPACKAGE.is_file():
         raise DataValidationError(f"{paths.DATAPACKAGE} is missing: run `perumig build-data` to recreate it")
@@ -123,13 +148,16 @@ def _recorded_hashes() -> dict[str, str]:
     return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in _package()["resources"]}
 
 
+@cache
+def _seed_hashes() -> dict[str, str]:
+    return {source["path"].removeprefix("seeds/"): source["hash"].removeprefix("sha256:")
+            for resource in _package()["resources"] for source in resource["sources"]
+            if source.get("path", "").startswith("seeds/") and "hash" in source}
+
+
 def recorded_seed_hash(seed_file: str) -> str | None:
     """The sha256 data/datapackage.json records for a seed document (a source of the transcribed tables)."""
-    for resource in _package()["resources"]:
-        for source in resource["sources"]:
-            if source.get("path") == f"seeds/{seed_file}" and "hash" in source:
-                return source["hash"].removeprefix("sha256:")
-    return None
+    return _seed_hashes().get(seed_file)
 
 
 def _read_dtypes(table: TableSpec) -> dict[str, str]:
@@ -162,4 +190,5 @@ def _load_cached(name: str) -> pd.DataFrame:
 
 def load(name: str) -> pd.DataFrame:
     """A committed table, validated; the caller gets its own copy."""
+    _loads.append((_callers(), name))
     return _load_cached(name).copy()

@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     site.add_argument("--force", action="store_true", help="render even when up to date")
     commands.add_parser("reproduce", parents=[executor],
                         help="fetch, rebuild the data, run every section and render the website, skipping what is current")
+    explain = commands.add_parser("explain", help="where a values.json key or a claim id comes from: notebook cell, "
+                                                  "function, table and columns, raw source")
+    explain.add_argument("key", help="a key of a published values.json, or a claim id of reports/claims.csv")
     return parser
 
 
@@ -196,6 +199,11 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[sources.MIRROR_ENV] = arguments.data_mirror
         if arguments.command == "list":
             _list()
+            return 0
+        if arguments.command == "explain":
+            from perumig.present import provenance
+
+            print(provenance.explain(arguments.key))
             return 0
         if arguments.command == "build-data" and arguments.check:
             return _build_data(check=True, force=False)
