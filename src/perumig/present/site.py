@@ -151,19 +151,19 @@ def _claims_page() -> str:
     import pandas as pd  # deferred: checking whether the site is current must stay fast
 
     claims = pd.read_csv(paths.CLAIMS_REPORT, keep_default_na=False)
-    counts = claims["status"].value_counts().to_dict()
+    counts = claims["verdict"].value_counts().to_dict()
     legend = " ".join(f'<span class="status-{s.replace(" ", "-")}">{html.escape(s)}: {n}</span>' for s, n in counts.items())
-    columns = [c for c in ("claim_id", "section", "sentence", "published_value", "reproduced_value", "abs_difference",
-                           "rel_difference", "tolerance", "status", "reason") if c in claims]
+    columns = [c for c in ("claim_id", "section", "sentence", "printed", "reproduced_value", "rel_difference_pct",
+                           "verdict", "reason") if c in claims]
     header = "".join(f"<th>{c.replace('_', ' ')}</th>" for c in columns)
     rows = []
     for record in claims.to_dict("records"):
         cells = "".join(
-            f'<td class="{"status" if c == "status" else ("num" if "value" in c or "difference" in c or c == "tolerance" else "")}">'
+            f'<td class="{"status" if c == "verdict" else ("num" if "value" in c or "difference" in c else "")}">'
             f"{html.escape(str(record[c]))}</td>"
             for c in columns
         )
-        rows.append(f'<tr class="status-{str(record["status"]).replace(" ", "-")}">{cells}</tr>')
+        rows.append(f'<tr class="status-{str(record["verdict"]).replace(" ", "-")}">{cells}</tr>')
     return (
         "<h1>Claims ledger</h1><p>Every quantitative statement of the paper and the later seeds, the value the "
         'compendium recomputes where open data allow it, and a verdict. Source: <a href="claims.csv">claims.csv</a>; '
