@@ -148,9 +148,11 @@ def test_flows_and_applications():
 
 
 def test_agreement_rule():
-    assert government.agreement(1200, 1230) == (pytest.approx(0.025), "agrees")
-    assert government.agreement(1200, 1134) == (pytest.approx(-0.055), "differs")
-    assert government.agreement(100, 105)[1] == "agrees" and government.agreement(100, 105.1)[1] == "differs"
+    # "1,200" is rounded to the fifty: 1,230 is within it; 1,134 misses it by 16, within the close band (10 %).
+    assert government.agreement(1200, "exact", 1230) == (pytest.approx(0.025), "reproduced")
+    assert government.agreement(1200, "exact", 1134) == (pytest.approx(-0.055), "close")
+    assert government.agreement(1200, "exact", 1622)[1] == "differs"
+    assert government.agreement(482500, "more_than", 478888)[1] == "close"  # a bound missed by 0.75 %
 
 
 def test_seed_consistency_checks():
@@ -162,11 +164,11 @@ def test_seed_consistency_checks():
     assert checks.loc["unhcr_recognitions", "value"] == 64 + 102 + 390 + 578
     assert checks.loc["unhcr_refugees", "value"] == 1230
     assert checks["verdict"].to_dict() == {
-        "table2_submitted": "agrees", "unhcr_applications": "agrees", "unhcr_asylum_seekers": "agrees",
-        "table2_accepted": "differs", "unhcr_recognitions": "differs", "unhcr_refugees": "agrees",
-        "permits": "not recomputable here",
+        "table2_submitted": "close", "unhcr_applications": "reproduced", "unhcr_asylum_seekers": "reproduced",
+        "table2_accepted": "differs", "unhcr_recognitions": "close", "unhcr_refugees": "reproduced",
+        "permits": "not recomputable",
     }
-    assert "not recomputable here" in government.consistency_summary(checks.reset_index())
+    assert "not recomputable" in government.consistency_summary(checks.reset_index())
 
 
 def test_cases_are_left_out():

@@ -12,10 +12,10 @@ A claim is checked one of four ways (its ``check``), each by its ``rule``:
   every case (each year of the period the data cover, each UN DESA revision); ``$var`` in a reference is
   replaced by each value of ``var``. Relations: :data:`POINTWISE` and :data:`SERIES`.
 - ``transcribed``: no registered source holds the data; ``data_needed`` says which data would, and ``missing``
-  names the checks (``sections.evidence.MISSING_CHECKS``) that confirm no registered source has them.
+  names the checks (``sections.evidence.confirm_missing``) that confirm no registered source has them.
 
-Verdicts, one vocabulary everywhere (:data:`VERDICTS`), with the tolerances defined once here:
-:func:`printed_value` (half a unit of the last printed digit), :data:`CLOSE_BAND` and :data:`FAR_RATIO`.
+Verdicts, one vocabulary everywhere, and the tolerances are defined once, in ``sections.verdicts``:
+:func:`printed_value` (half a unit of the last printed digit), :data:`CLOSE_BAND`, :data:`FAR_RATIO`.
 """
 
 from __future__ import annotations
@@ -30,112 +30,19 @@ import pandas as pd
 from perumig import paths
 from perumig.data import schemas, tables
 from perumig.sections import SECTIONS
-
-REPRODUCED, CLOSE, DIFFERS, CONTRADICTED, NOT_RECOMPUTABLE = VERDICTS = (
-    "reproduced", "close", "differs", "contradicted", "not recomputable")
-VERDICT_DEFINITIONS = {
-    REPRODUCED: "the data give the published number within half a unit of its last printed digit (its rounding), "
-                "satisfy the bound it states, or bear out the direction, rank or comparison in every case checked",
-    CLOSE: "the data miss the published number (or bound) by no more than the close band, 10 % of it, or match it "
-           "only with a related quantity (another year, a subgroup, a stock for a flow)",
-    DIFFERS: "the data miss it by more than the close band, or a comparison holds in some cases and fails in others",
-    CONTRADICTED: "the direction, rank or comparison stated is the opposite of what the data show, in every case",
-    NOT_RECOMPUTABLE: "no registered source has the data (the ledger names the data needed), or the data only bound "
-                      "the number and the bound is consistent with it",
-}
-CLOSE_BAND = 0.10  # relative: "close" beyond the rounding tolerance; also the band of "on par with", "just over", "almost"
-FAR_RATIO = 2.0  # "far larger than": at least twice as large
-MAJORITY_PCT = 50.0  # "the majority", "most": more than half
+from perumig.sections.verdicts import (  # noqa: F401 (the ledger's vocabulary, used through this module too)
+    CLOSE, CLOSE_BAND, CONTRADICTED, DIFFERS, FAR_RATIO, LOWER_BOUNDS, MAJORITY_PCT, NOT_RECOMPUTABLE, REPRODUCED,
+    UPPER_BOUNDS, VERDICT_DEFINITIONS, VERDICTS, accepted_interval, grade, printed_value,
+)
 
 CHECKS = ("recomputed", "consistency", "comparison", "transcribed")
-LOWER_BOUNDS = {"more_than", "over", "at_least"}
-UPPER_BOUNDS = {"less_than", "up_to", "at_most"}
+SHOWN_CASES = 6  # a comparison's reason lists every case up to this many, else the failing ones
 # How the data relate to the quantity a recomputed claim states.
 SAME, PROXY, LOWER_BOUND, UPPER_BOUND = COMPARATORS = ("same", "proxy", "lower_bound", "upper_bound")
 
 REFERENCE = re.compile(r"\{([^{}]+)\}")
 ARITHMETIC = re.compile(r"[0-9eE.+\-*/() ]+")
 COMPARISON_RULE = re.compile(r"^(\w+)\((.*)\)(?:\s+for\s+(.+))?$")
-
-NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                "ten": 10, "twenty": 20}
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
-SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "decade": 10, "decades": 10}
-# Vague words read as the weakest bound they imply ("millions": at least one million).
-VAGUE_WORDS = {"millions": 1e6, "thousands": 1e3, "dozens": 12, "majority": 50, "most": 50, "half": 50}
-
-
-# Tolerances.
-
-
-def printed_value(printed: str, in_table: bool = False) -> tuple[float, float]:
-    """The number a claim's printed words state, and half a unit of its last printed digit.
-
-    "1.3 million" is 1,300,000 ± 50,000; "12.4 percent" ± 0.05; "7 out of 10" is 70 % ± 5. In running text a
-    round number of a thousand or more is rounded where its zeros start ("8,000" ± 500, "110,000" ± 5,000); in a
-    table every digit counts (Table 2 prints counts to the unit). Number words are exact to their unit ("two
-    decades" is 20 ± 5); ordinals and ranks are exact; vague words give their weakest bound with no tolerance.
-    """
-    text = printed.lower()
-    fraction = re.search(r"(\d+) out of (\d+)", text)
-    if fraction:
-        whole = int(fraction.group(2))
-        return int(fraction.group(1)) / whole * 100, 50 / whole
-    number = re.search(r"(\d[\d,]*)(\.\d+)?(st|nd|rd|th)?", text)
-    if number:
-        digits, decimals, ordinal = number.group(1).replace(",", ""), number.group(2) or "", number.group(3)
-        scale_word = re.match(r"\s*(?:-\s*)?(thousand|million|billion)\b", text[number.end():])
-        scale = SCALES[scale_word.group(1)] if scale_word else 1
-        value = float(digits + decimals) * scale
-        if decimals:
-            step = 10 ** -(len(decimals) - 1) * scale
-        elif ordinal or in_table or value < 1000 or not digits.strip("0"):
-            step = scale
-        else:
-            full = f"{value:.0f}"
-            step = 10 ** (len(full) - len(full.rstrip("0")))
-        return value, step / 2
-    for word, bound in VAGUE_WORDS.items():
-        if re.search(rf"\b{word}\b", text):
-            return bound, 0.0
-    for word, rank in ORDINALS.items():
-        if re.search(rf"\b{word}\b", text):
-            return float(rank), 0.0
-    for word, count in NUMBER_WORDS.items():
-        if re.search(rf"\b{word}\b", text):
-            unit = re.search(rf"\b{word}\s+(decades?)\b", text)
-            scale = SCALES[unit.group(1)] if unit else 1
-            return count * scale, 0.5 * scale
-    raise ValueError(f"no number in {printed!r}")
-
-
-def accepted_interval(published: float, qualifier: str, tolerance: float, band: float = CLOSE_BAND) -> tuple[float, float]:
-    """The values that bear out a published number read with its wording.
-
-    "around 1.3 million" takes its rounding either side; a bound ("more than", "less than") holds or not, with
-    no rounding; "just over" and "almost" reach one close band beyond and below the number.
-    """
-    if qualifier in LOWER_BOUNDS:
-        return published, math.inf
-    if qualifier in UPPER_BOUNDS:
-        return -math.inf, published
-    if qualifier == "just_over":
-        return published, published * (1 + band)
-    if qualifier == "almost":
-        return published * (1 - band), published
-    return published - tolerance, published + tolerance
-
-
-def grade(published: float, qualifier: str, value: float, tolerance: float, unit: str,
-          band: float = CLOSE_BAND) -> str:
-    """reproduced / close / differs for a number (a rank: reproduced or contradicted)."""
-    low, high = accepted_interval(published, qualifier, tolerance, band)
-    if low <= value <= high:
-        return REPRODUCED
-    if unit == "rank":
-        return CONTRADICTED
-    miss = (low - value) if value < low else (value - high)
-    return CLOSE if miss <= band * abs(published) else DIFFERS
 
 
 # Rules.
@@ -220,23 +127,32 @@ def is_relation(rule) -> bool:
 @dataclass(frozen=True)
 class Relation:
     test: object
-    symbol: str
+    describe: object  # (values, band) -> what was compared, in words and numbers
     degree: bool = False  # a matter of degree ("on par", "far larger"): failing it everywhere differs, not contradicts
 
 
+def _pair(symbol: str):
+    return lambda values, band: f"{_number(values[0])} {symbol} {_number(values[1])}"
+
+
 POINTWISE = {
-    "less": Relation(lambda a, b, band: a < b, "<"),
-    "greater": Relation(lambda a, b, band: a > b, ">"),
-    "at_most": Relation(lambda a, b, band: a <= b, "≤"),
-    "on_par": Relation(lambda a, b, band: abs(a / b - 1) <= band, "on par with (within the close band)", degree=True),
-    "far_greater": Relation(lambda a, b, band: a >= FAR_RATIO * b, f"≥ {FAR_RATIO:g} ×", degree=True),
-    "majority": Relation(lambda a, band: a > MAJORITY_PCT, f"> {MAJORITY_PCT:g} %"),
-    "almost_all": Relation(lambda a, band: a >= 100 * (1 - band), "≥ 100 % less the close band", degree=True),
+    "less": Relation(lambda a, b, band: a < b, _pair("<")),
+    "greater": Relation(lambda a, b, band: a > b, _pair(">")),
+    "at_most": Relation(lambda a, b, band: a <= b, _pair("≤")),
+    "on_par": Relation(lambda a, b, band: abs(a / b - 1) <= band,
+                       lambda v, band: f"{_number(v[0])} against {_number(v[1])} ({(v[0] / v[1] - 1) * 100:+.1f} %, "
+                                       f"on par within ±{band * 100:g} %)", degree=True),
+    "far_greater": Relation(lambda a, b, band: a >= FAR_RATIO * b,
+                            lambda v, band: f"{_number(v[0])} against {_number(v[1])} ({v[0] / v[1]:.1f} times; far "
+                                            f"larger from {FAR_RATIO:g} times)", degree=True),
+    "majority": Relation(lambda a, band: a > MAJORITY_PCT, lambda v, band: f"{_number(v[0])} % > {MAJORITY_PCT:g} %"),
+    "almost_all": Relation(lambda a, band: a >= 100 * (1 - band),
+                           lambda v, band: f"{_number(v[0])} % ≥ {100 * (1 - band):g} %", degree=True),
 }
 SERIES = {
-    "rising": Relation(lambda before, after: after > before, "rises"),
-    "falling": Relation(lambda before, after: after < before, "falls"),
-    "not_rising": Relation(lambda before, after: after <= before, "does not rise"),
+    "rising": Relation(lambda before, after: after > before, ("rises", "does not rise")),
+    "falling": Relation(lambda before, after: after < before, ("falls", "does not fall")),
+    "not_rising": Relation(lambda before, after: after <= before, ("does not rise", "rises")),
 }
 
 
@@ -270,16 +186,15 @@ def comparison_cases(rule: str, lookup: dict[str, float], band: float = CLOSE_BA
                 label = f"{before_binding[series_axis]}→{after_binding[series_axis]}" + (f", {', '.join(key)}" if key else "")
                 holds = bool(relation.test(before[0], after[0]))
                 cases.append({"case": label, "left": before[0], "right": after[0], "holds": holds,
-                              "detail": f"{_number(before[0])} → {_number(after[0])}: "
-                                        f"{relation.symbol if holds else 'not so (' + relation.symbol + ' fails)'}"})
+                              "detail": f"{_number(before[0])} → {_number(after[0])}, "
+                                        f"{relation.describe[0] if holds else relation.describe[1]}"})
     else:
         relation = POINTWISE[relation_name]
         for binding, values in evaluated:
             holds = bool(relation.test(*values, band))
-            shown = f" {relation.symbol} ".join(_number(v) for v in values) if len(values) > 1 else f"{_number(values[0])} {relation.symbol}"
-            cases.append({"case": ", ".join(binding.values()) or "all", "left": values[0],
+            cases.append({"case": ", ".join(binding.values()), "left": values[0],
                           "right": values[1] if len(values) > 1 else math.nan, "holds": holds,
-                          "detail": f"{shown}: {'holds' if holds else 'fails'}"})
+                          "detail": f"{relation.describe(values, band)}: {'holds' if holds else 'fails'}"})
     return cases, uncovered
 
 
@@ -335,22 +250,25 @@ def _numeric(claim, lookup, scale) -> tuple[dict, list[dict]]:
     low, high = accepted_interval(claim.published_value, claim.qualifier, tolerance, band)
     if comparator == LOWER_BOUND:
         consistent = claim.published_value >= value - tolerance
-        verdict = NOT_RECOMPUTABLE if consistent else DIFFERS
+        verdict = primary["verdict"] = NOT_RECOMPUTABLE if consistent else DIFFERS
         why = (f"the data give only a lower bound, {_number(value)}; the published {claim.printed} is "
                + ("consistent with it" if consistent else "below it"))
     elif comparator == UPPER_BOUND:
         consistent = claim.published_value <= value + tolerance
-        verdict = NOT_RECOMPUTABLE if consistent else DIFFERS
+        verdict = primary["verdict"] = NOT_RECOMPUTABLE if consistent else DIFFERS
         why = (f"the data give only an upper bound, {_number(value)}; the published {claim.printed} is "
                + ("consistent with it" if consistent else "above it"))
     else:
         if comparator == PROXY and verdict == REPRODUCED:
-            verdict = CLOSE
+            verdict = primary["verdict"] = CLOSE
         accepted = _interval_text(low, high, claim.published_value, tolerance)
         why = (f"{_number(value)} against {claim.printed} ({_relative(value, claim.published_value)}; accepted: {accepted})"
                + (" - a related quantity, not the one stated" if comparator == PROXY else ""))
-    beside = [f"{case['case']}: {case['detail']}" for case in cases[1:]]
-    if beside and verdict != REPRODUCED:
+    # The other cases (another revision, the years around): all of them when the statement's case is not borne out,
+    # else those that disagree with it.
+    beside = [f"{case['case']}: {case['detail']}" for case in cases[1:]
+              if verdict != REPRODUCED or case["verdict"] != REPRODUCED]
+    if beside:
         why += "; beside it, " + "; ".join(beside)
     return {"reproduced_value": value, "verdict": verdict, "reason": why, "tolerance": tolerance}, cases
 
@@ -361,7 +279,7 @@ def _interval_text(low: float, high: float, published: float, tolerance: float) 
     if math.isinf(low):
         return f"≤ {_number(high)}"
     if math.isclose(high - published, published - low) and tolerance:
-        return f"{_number(published)} ± {tolerance:g}"
+        return f"{_number(published)} ± {_number(tolerance)}"
     return f"{_number(low)} to {_number(high)}"
 
 
@@ -382,8 +300,15 @@ def _comparison(claim, lookup, scale) -> tuple[dict, list[dict]]:
     verdict = REPRODUCED if len(held) == len(cases) else DIFFERS if held else failed
     if verdict == REPRODUCED and _text(claim.comparator) == PROXY:
         verdict = CLOSE
-    failing = "; ".join(f"{c['case']}: {c['detail']}" for c in cases if not c["holds"])
-    reason = f"holds in {len(held)} of {len(cases)} cases" + (f"; fails in {failing}" if failing else "")
+    # Every case when there are few; else the ones that fail (the cases table has them all).
+    listed = cases if len(cases) <= SHOWN_CASES else [c for c in cases if not c["holds"]]
+    shown = "; ".join(f"{c['case']}: {c['detail']}" if c["case"] else c["detail"] for c in listed)
+    if len(cases) == 1:
+        reason = shown
+    else:
+        reason = f"holds in {len(held)} of {len(cases)} cases"
+        reason += (f" ({shown}" + ("; the other cases hold" if len(listed) < len(cases) else "") + ")" if listed
+                   else " (each in the cases table)")
     if uncovered:
         reason += f"; not covered by the data: {', '.join(uncovered)}"
     return {"reproduced_value": math.nan, "verdict": verdict, "reason": reason}, cases

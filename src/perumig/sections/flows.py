@@ -10,6 +10,7 @@ import pandas as pd
 
 from perumig.data import places, schemas, tables
 from perumig.errors import ParameterError
+from perumig.sections import verdicts
 
 IMS_LABEL = {2020: "UN DESA IMS 2020", 2024: "UN DESA IMS 2024"}
 # Source part of values.json keys: the paper's revision is plain UNDESA, the newer one says so.
@@ -292,15 +293,13 @@ def paper_statement_check(share: pd.DataFrame, country: str) -> pd.DataFrame:
     statements = paper_share_statements()
     ims = share[share["key"] == country].set_index("year")["migrant_share_pct"]
     statements["undesa_pct"] = statements["year"].map(ims)
-    consistent = {
-        "exact": lambda paper, ims_value: round(ims_value, 1) == paper,
-        "just over": lambda paper, ims_value: paper < ims_value < paper + 0.5,
-    }
-    statements["consistent"] = [
-        bool(consistent[wording](paper, value)) if pd.notna(value) else None
+    # The claims ledger's verdicts and tolerances (sections.verdicts), so the notebook and the ledger agree.
+    statements["verdict"] = [
+        verdicts.grade(paper, wording.replace(" ", "_"), value, verdicts.printed_value(f"{paper:g}")[1], "percent")
+        if pd.notna(value) else None
         for wording, paper, value in zip(statements["wording"], statements["paper_pct"], statements["undesa_pct"])
     ]
-    return statements[["year", "wording", "paper_pct", "undesa_pct", "consistent", "source"]]
+    return statements[["year", "wording", "paper_pct", "undesa_pct", "verdict", "source"]]
 
 
 # Figures. Each returns the matplotlib figure; the notebook hands it to SectionReport.figure.
@@ -417,7 +416,7 @@ def share_summary(share: pd.DataFrame, country: str) -> str:
         checks = paper_statement_check(share, country).dropna(subset=["undesa_pct"])
         verdicts = [
             f"\"{row.wording} {row.paper_pct} percent\" in {row.year} against {row.undesa_pct:.3f} % "
-            f"({'consistent' if row.consistent else 'not consistent'})"
+            f"({row.verdict})"
             for row in checks.itertuples()
         ]
         if verdicts:

@@ -15,14 +15,13 @@ import numpy as np
 import pandas as pd
 
 from perumig.data import places, tables
-from perumig.sections import flows
+from perumig.sections import flows, verdicts
 from perumig.errors import ParameterError
 from perumig.data.schemas import seed_label
 
 ORIGIN = "VEN"
 PERU = "PER"
 DEFAULT_PEER_COUNT = 4
-AGREEMENT_TOLERANCE = 0.05
 # The years in the title of the paper's Figure 3 ("Timeline of migration-related legislation in Peru, 2017–2022").
 FIGURE3_YEARS = (2017, 2022)
 # "These years also saw an exponential increase in applications [...] the percentage of applications that were
@@ -281,8 +280,8 @@ def _table2_reasons(period: str, has_cases: bool) -> str:
         reasons.append(f"the paper covers {period} only")
     if has_cases:
         reasons.append("UNHCR counts part of this year in cases, left out here")
-    reasons.append("UNHCR counts a recognition in the year the decision is taken, not the year applied")
-    return "; ".join(reasons)
+    # Anything else would be a guess: the reproduction report tests procedure, year shift, totals and rounding.
+    return "; ".join(reasons) or "none known (the reproduction report's claims paper.t2.* test the gap)"
 
 
 def approval_check(table2: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
@@ -472,15 +471,14 @@ def flows_and_applications(country: str, start_year: int, end_year: int) -> pd.D
 # Consistency of the seeds' figures with Table 2 and UNHCR.
 
 
-def agreement(stated: float, computed: float, tolerance: float = AGREEMENT_TOLERANCE) -> tuple[float, str]:
-    """Relative difference (computed - stated) / stated, and 'agrees' when it is within ±``tolerance`` (5 %).
+def agreement(stated: float, qualifier: str, computed: float) -> tuple[float, str]:
+    """Relative difference (computed - stated) / stated, and the claims ledger's verdict for it.
 
-    Seeds round their figures ("more than 482,500", "1,200"), so an exact match is not expected; 5 % is wide
-    enough for that rounding and narrow enough to flag a different population or period. The seed's
-    qualifier (more than, about) is shown but not used: round figures so worded are read as approximate.
+    The ledger's tolerances (sections.verdicts): the seed's rounding ("1,200" is ± 50), its wording ("more than"
+    is a bound) and the close band beyond them.
     """
-    difference = (computed - stated) / stated
-    return difference, "agrees" if abs(difference) <= tolerance else "differs"
+    tolerance = verdicts.printed_value(f"{stated:,.0f}")[1]
+    return (computed - stated) / stated, verdicts.grade(stated, qualifier, computed, tolerance, "persons")
 
 
 def seed_consistency(table2: pd.DataFrame, country: str) -> pd.DataFrame:
@@ -507,10 +505,10 @@ def seed_consistency(table2: pd.DataFrame, country: str) -> pd.DataFrame:
     for fact_id, check, compared_with, value, source in comparisons:
         fact = facts.loc[fact_id]
         if np.isnan(value):
-            difference, verdict = np.nan, "not recomputable here"
+            difference, verdict = np.nan, verdicts.NOT_RECOMPUTABLE
             reason = "PTP/CPP permits are counted by Peru's migration authority; no open dataset of permits is part of this compendium"
         else:
-            difference, verdict = agreement(fact["value"], value)
+            difference, verdict = agreement(fact["value"], fact["qualifier"], value)
             reason = ""
         rows.append({"fact_id": fact_id, "check": check, "stated": fact["value"], "qualifier": fact["qualifier"],
                      "compared_with": compared_with, "value": value, "relative_diff_pct": difference * 100,
