@@ -32,7 +32,7 @@ from pathlib import Path
 
 from perumig.pipeline import runner
 
-PERUMIG = [sys.executable, "-m", "perumig.pipeline.cli"]
+PERUMIG = [sys.executable, "-m", "perumig"]
 TARGETS = {
     "full rebuild vs one-by-one nbconvert (ratio)": 0.5,
     "full rebuild (s)": 30.0,

@@ -24,7 +24,7 @@ def data_mirror():
 def run_cli(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """`perumig ...` as a user runs it, in a fresh process."""
     return subprocess.run(
-        [sys.executable, "-m", "perumig.pipeline.cli", *arguments],
+        [sys.executable, "-m", "perumig", *arguments],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},

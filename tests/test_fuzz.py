@@ -42,13 +42,15 @@ FUZZ_SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, data
                          phases=[phase for phase in Phase if phase is not Phase.explain])
 
 
-def stub_worker(job, progress, connection, warm):
+def stub_worker(job, folder, runtime, progress, connection, warm, parent, inherited, fork_server):
     """Stands in for runner._worker in the forked process: reports a run at once, starts no kernel.
 
     A warm worker (the reproduction report of `run all`, which waits for the other sections) first
     waits for the parent's "go" or "stop", as the real one does; answering earlier would close the
     pipe the parent still writes to.
     """
+    for other in inherited:
+        other.close()
     if not warm or connection.recv() == "go":
         connection.send(("ran", 0.0, 0.0, ""))
     connection.close()
@@ -67,6 +69,10 @@ def output_folder():
     """
     with tempfile.TemporaryDirectory(prefix="perumig-fuzz-") as scratch, ExitStack() as patches:
         patches.enter_context(mock.patch.object(runner, "_worker", stub_worker))
+        # No kernel starts, so no fork server either.
+        patches.enter_context(mock.patch("perumig.pipeline.kernels.enabled", lambda: False))
+        # Nothing is published, so that every example finds the output folder as new.
+        patches.enter_context(mock.patch.object(runner, "_publish", lambda job, folder: None))
         # A run found current is skipped without the section's own checks; every fuzzed run must meet them.
         patches.enter_context(mock.patch.object(runner.Job, "is_current", never_current))
         # The stub needs no papermill, whose import costs seconds.

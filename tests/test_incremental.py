@@ -8,6 +8,7 @@ import pytest
 from sections import DOUBLER, install
 
 from perumig import stamps
+from perumig.errors import UnsafePathError
 from perumig.pipeline import runner, sweep
 
 
@@ -19,16 +20,16 @@ def doubler(tmp_path, monkeypatch):
     (reports / "upstream").mkdir(parents=True)
     (reports / "upstream" / "values.json").write_text('{"x": 21}')
 
-    def run(force=False, **given):
-        job = runner.Job(runner.SECTIONS["doubler"], given, str(reports / "doubler"), section_reports=reports)
+    def run(force=False, folder="doubler", **given):
+        job = runner.Job(runner.SECTIONS["doubler"], given, str(reports / folder), section_reports=reports)
         (outcome,) = runner.execute([job], force=force, workers=1)
         return outcome
 
     return notebook, reports, run
 
 
-def values(reports):
-    return json.loads((reports / "doubler" / "values.json").read_text())
+def values(reports, folder="doubler"):
+    return json.loads((reports / folder / "values.json").read_text())
 
 
 def test_nothing_changed_means_nothing_reruns(doubler):
@@ -53,21 +54,28 @@ def test_changed_data_reruns(doubler):
 def test_changed_notebook_or_parameters_rerun(doubler):
     notebook, reports, run = doubler
     run()
-    assert run(scale="3").status == "ran" and values(reports)["doubled"] == 126
-    assert run(scale="3").status == "skipped"
+    with pytest.raises(UnsafePathError, match="holds the run of doubler with its default parameters"):
+        run(scale="3")  # a folder holds one run: other parameters are published elsewhere
+    assert values(reports)["doubled"] == 42
+    assert run(scale="3", folder="tripled").status == "ran" and values(reports, "tripled")["doubled"] == 126
+    assert run(scale="3", folder="tripled").status == "skipped"
     edited = nbformat.read(notebook, as_version=4)
     edited.cells[1].source = edited.cells[1].source.replace("* 2", "* 4")
     nbformat.write(edited, notebook)
-    assert run(scale="3").status == "ran" and values(reports)["doubled"] == 252
+    assert run(scale="3", folder="tripled").status == "ran" and values(reports, "tripled")["doubled"] == 252
+    assert run().status == "ran" and values(reports)["doubled"] == 84
 
 
-def test_damaged_outputs_rerun(doubler):
+def test_missing_outputs_rerun_and_edited_ones_are_kept(doubler):
+    """A published file that is gone is made again; one that was edited is someone's work: perumig stops."""
     notebook, reports, run = doubler
     run()
-    (reports / "doubler" / "values.json").write_text("{}")
-    assert run().status == "ran" and values(reports)["doubled"] == 42
     (reports / "doubler" / "manifest.json").unlink()
-    assert run().status == "ran"
+    assert run().status == "ran" and (reports / "doubler" / "manifest.json").is_file()
+    (reports / "doubler" / "values.json").write_text("{}")
+    with pytest.raises(UnsafePathError, match=r"holds files perumig did not write or that changed since it did \(values.json\)"):
+        run()
+    assert (reports / "doubler" / "values.json").read_text() == "{}"
 
 
 def test_changed_code_reruns(doubler, monkeypatch):

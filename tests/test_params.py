@@ -125,3 +125,15 @@ def test_line_breaks_typed_by_the_user_stay_on_one_line(capsys):
 
     assert cli.main(["run", "\n"]) == 2 and cli.main(["run", "flows", "-p", "a\nb"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 2
+
+
+def test_long_parameter_values_give_a_bounded_folder_name():
+    """53 peers (any valid list) must give a folder name the file system accepts, and distinct lists distinct names."""
+    from perumig.data import places
+
+    codes = places.known_iso3()
+    first = runner.slug({"peers": codes[:53], "country": "PER"})
+    second = runner.slug({"peers": codes[1:54], "country": "PER"})
+    assert len(first) <= runner.SLUG_LIMIT and len(second) <= runner.SLUG_LIMIT
+    assert first != second and first.startswith("country-PER_peers-")
+    assert runner.slug({"country": "COL"}) == "country-COL"

@@ -1,9 +1,8 @@
 """Faults and bad input never lose a good result: corrupted raw files, a missing mirror, two runs at
-once, an interrupted run, a notebook that raises."""
+once, a notebook that raises. Interrupted and killed runs: tests/test_interrupts.py."""
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import pytest
 from conftest import run_cli
 from sections import install
 
-from perumig import locking, paths, stamps
+from perumig import locking, paths, publish, stamps
 from perumig.data import sources
 from perumig.pipeline import cli, runner
 
@@ -77,7 +76,7 @@ def test_second_writer_waits_or_refuses():
         assert refused.returncode == 1
         (line,) = refused.stderr.strip().splitlines()
         assert "is writing data/ or reports/" in line and f"pid {os.getpid()}" in line
-        waiting = subprocess.Popen([sys.executable, "-m", "perumig.pipeline.cli", "fetch"], cwd=paths.ROOT,
+        waiting = subprocess.Popen([sys.executable, "-m", "perumig", "fetch"], cwd=paths.ROOT,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(3)
         assert waiting.poll() is None, "the second process must wait while the lock is held"
@@ -94,34 +93,13 @@ def test_misspelt_parameter_is_reported_at_once_while_another_run_writes():
         assert busy.returncode == 1 and "is writing data/ or reports/" in busy.stderr
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_run_leaves_the_published_folder_intact(tmp_path, stop):
-    published = tmp_path / "flows"
-    published.mkdir()
-    (published / "values.json").write_text('{"earlier": 1}')
-    process = subprocess.Popen([sys.executable, "-m", "perumig.pipeline.cli", "run", "flows", "--output", str(published),
-                                "--force", "--no-progress"], cwd=paths.ROOT, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob(".flows.partial-*/*.ipynb")) and time.monotonic() < deadline:
-        time.sleep(0.2)  # wait until the notebook is being executed
-    assert list(tmp_path.glob(".flows.partial-*")), "the run never started"
-    process.send_signal(stop)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert err.strip().splitlines()[-1] == (
-        "perumig: error: interrupted; runs in progress were discarded and earlier reports are untouched")
-    assert (published / "values.json").read_text() == '{"earlier": 1}' and len(list(published.iterdir())) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["flows"], "no half-written folder may remain"
-    kernels = subprocess.run(["pgrep", "-f", "perumig-kernel-"], capture_output=True, text=True).stdout.split()
-    assert kernels == [], "the kernel must be shut down"
-
-
 def test_failing_notebook_keeps_earlier_reports(tmp_path, monkeypatch):
     """A notebook that raises leaves the published folder as it was and keeps the failed copy."""
     install(tmp_path, monkeypatch, "broken", "raise ValueError('deliberate failure')")
     published = tmp_path / "published"
     published.mkdir()
     (published / "values.json").write_text('{"good": 1}')
+    publish.write_marker(published, runner.run_identity("broken", {}))  # as perumig published it
     with pytest.raises(runner.NotebookRunError) as error:
         runner.run("broken", {}, output=str(published), progress=False)
     message = str(error.value)

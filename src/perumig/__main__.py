@@ -2,6 +2,6 @@
 
 import sys
 
-from perumig.pipeline.cli import main
+from perumig.pipeline.entry import main
 
 sys.exit(main())

@@ -17,6 +17,10 @@ class ParameterError(PerumigError):
     exit_code = 2
 
 
+class UnsafePathError(ParameterError):
+    """A path the user gave is one perumig must not write: a link, a file, a folder it did not make."""
+
+
 class DataSourceError(PerumigError):
     """A raw file is missing, cannot be fetched or fails its checksum."""
 
@@ -34,6 +38,24 @@ class BusyError(PerumigError):
 
 
 class InterruptedRun(PerumigError):
-    """SIGINT or SIGTERM arrived; what was being built is discarded, published folders are untouched."""
+    """SIGINT or SIGTERM arrived; what was being built is discarded, published folders are untouched.
+
+    ``published`` and ``discarded`` name what the interrupted work had and had not published.
+    """
 
     exit_code = 130
+
+    def __init__(self, published: list[str] | tuple = (), discarded: list[str] | tuple = ()):
+        self.published, self.discarded = list(published), list(discarded)
+        super().__init__(self.line())
+
+    def line(self, published_before: list[str] | tuple = ()) -> str:
+        published = [*published_before, *self.published]
+        parts = ["interrupted"]
+        if published:
+            parts.append(f"published before the interruption: {', '.join(published)}")
+        if self.discarded:
+            parts.append(f"discarded: {', '.join(self.discarded)} (their earlier outputs are untouched)")
+        elif not published:
+            parts.append("nothing was changed")
+        return "; ".join(parts)

@@ -1,18 +1,44 @@
-"""Publishing without half-written results: build in a scratch folder beside the destination,
-then swap it in with renames while SIGINT/SIGTERM are held back.
+"""Publishing without half-written results and without touching what perumig did not make.
 
-Readers (and a run interrupted at any moment) see either the old folder or the new one, never a mix.
+A result (a section run, the processed data, a sweep table, the website) is built in a scratch folder
+beside its destination, then swapped in while SIGINT/SIGTERM are held back: readers, and a run killed
+at any moment, see the old folder or the new one, never a mix.
+
+Every published folder holds a marker (``.perumig-published.json``) naming what it is and the sha256 of
+every file perumig put there. A folder is replaced only when it does not exist, is empty, or holds
+exactly what its marker lists; never when it is a symbolic link, the repository, a folder that contains
+the repository or the working directory, a folder inside another published one, or the folder of
+another run. Anything else is refused with one line before any work starts, and again at the swap.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import json
 import os
+import re
 import shutil
 import signal
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from perumig import paths, stamps
+from perumig.errors import UnsafePathError
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+MARKER = ".perumig-published.json"
+MADE_BY = "perumig"
+# Hidden files perumig itself keeps in a published folder (the marker and the local stamp).
+OWN_HIDDEN = (MARKER, paths.STAMP)
+# `.flows.partial-1234-x8f2` / `.flows.old-1234-x8f2`: scratch and retired folders of process 1234.
+LEFTOVER = re.compile(r"^\..+\.(?:partial|old)-(?P<pid>\d+)-[^/]*$")
+KERNEL_RUNTIME_PREFIX = "perumig-kernel-"
+# A kernel's sockets are files in its runtime folder, and a socket's path may not exceed 107 bytes.
+KERNEL_RUNTIME_MAX_BASE = 60
+RENAME_EXCHANGE = 2  # renameat2 flag (Linux): swap two paths atomically
 
 
 @contextmanager
@@ -25,34 +51,255 @@ def signals_held():
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
+def new_scratch(target: Path) -> Path:
+    """A new, empty scratch folder beside ``target`` whose name no other process can hold."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent))
+
+
 @contextmanager
 def scratch_beside(target: Path):
-    """An empty scratch folder beside ``target``, private to this process, removed when the block ends
-    (already gone when it was swapped in)."""
-    scratch = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
+    """A new scratch folder beside ``target``, removed when the block ends (already gone when swapped in)."""
+    scratch = new_scratch(target)
     try:
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def shown(path: Path) -> str:
+    """A path as messages show it: relative to the repository when inside it."""
+    path = Path(path)
+    try:
+        return str(path.relative_to(paths.ROOT)) if path.is_absolute() and path.is_relative_to(paths.ROOT) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def describe(identity: dict[str, Any]) -> str:
+    """What a published folder holds, for messages: 'the run of flows with country=COL'."""
+    kind = identity.get("kind")
+    if kind == "run":
+        changed = identity.get("parameters") or {}
+        settings = ", ".join(f"{name}={_short(value)}" for name, value in sorted(changed.items()))
+        return f"the run of {identity.get('section')}" + (f" with {settings}" if settings else " with its default parameters")
+    if kind == "sweep":
+        return f"the sweep tables of {identity.get('section')} ({identity.get('label')})"
+    return {"site": "the website", "processed-data": "the processed data"}.get(kind, f"a perumig {kind or 'folder'}")
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = "+".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
+def read_marker(folder: Path) -> dict[str, Any] | None:
+    """The folder's marker, or None when it has none or it is not one perumig wrote."""
+    try:
+        with open(folder / MARKER, "rb") as handle:
+            marker = json.loads(handle.read(10_000_000))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(marker, dict) or marker.get("made_by") != MADE_BY or not isinstance(marker.get("files"), dict):
+        return None
+    return marker
+
+
+def write_marker(folder: Path, identity: dict[str, Any], extra_files: dict[str, str] | None = None) -> None:
+    """Record what ``folder`` is and every file in it (``extra_files``: files published beside it)."""
+    marker = {"made_by": MADE_BY, "identity": identity, "files": stamps.folder_files(folder),
+              "beside": extra_files or {}}
+    (folder / MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _not_made_by_perumig(folder: Path, marker: dict[str, Any]) -> list[str]:
+    """Files in ``folder`` that its marker does not list, or whose content changed since."""
+    listed = marker["files"]
+    found = []
+    for root, directories, files in os.walk(folder):
+        relative_root = Path(root).relative_to(folder)
+        for name in sorted(directories):
+            if name.startswith("."):
+                found.append((relative_root / name).as_posix() + "/")
+        directories[:] = sorted(d for d in directories if not d.startswith("."))
+        for name in sorted(files):
+            relative = (relative_root / name).as_posix()
+            own = (relative_root == Path(".") and name in OWN_HIDDEN) or name.startswith(f"{paths.STAMP}.")
+            if own:
+                continue
+            if listed.get(relative) != stamps.file_digest(Path(root) / name):
+                found.append(relative)
+    return found
+
+
+def _protected(resolved: Path) -> str | None:
+    """Why ``resolved`` may never be replaced, or None."""
+    root = paths.ROOT.resolve()
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:
+        cwd = None
+    if resolved == root:
+        return "is the repository itself"
+    if resolved in root.parents:
+        return "contains the repository"
+    if cwd is not None and (cwd == resolved or resolved in cwd.parents):
+        return "is or contains the working directory"
+    if resolved.is_relative_to(root / ".git"):
+        return "is inside the repository's .git folder"
+    structural = {paths.DATA, paths.RAW, paths.TRANSCRIBED, paths.NOTEBOOKS, paths.REPORTS, paths.REPORT_RUNS,
+                  paths.FAILED_RUNS, paths.SWEEPS, root / "src", root / "tests", root / "benchmarks",
+                  root / "requirements", root / ".venv"}
+    if resolved in {path.resolve() for path in structural}:
+        return "is one of the compendium's own folders"
+    for ancestor in resolved.parents:
+        if (ancestor / MARKER).is_file():
+            return f"is inside {shown(ancestor)}, a folder perumig published"
+    return None
+
+
+def check_target(target: Path | str, identity: dict[str, Any], reserved: dict[Path, dict[str, Any]] | None = None,
+                 user_given: bool = True) -> Path:
+    """The resolved folder ``target``, if perumig may publish ``identity`` there; else an UnsafePathError.
+
+    ``reserved``: folders kept for other results (another section's default folder) even when absent.
+    ``user_given``: the user named the folder (else it is one of perumig's own places); the fix differs.
+    """
+    given = Path(target)
+    fix = ("choose another folder (a new or empty one, or one perumig published for the same run)" if user_given
+           else f"move what you added out of {shown(given)} (or remove it yourself) and run again")
+    if given.is_symlink():
+        raise UnsafePathError(f"{given} is a symbolic link; perumig does not publish through links: {fix}")
+    resolved = given.resolve()
+    reason = _protected(resolved)
+    if reason:
+        raise UnsafePathError(f"{shown(given)} {reason}; perumig will not replace it: {fix}")
+    for folder, owner in (reserved or {}).items():
+        if resolved == folder.resolve() and owner != identity:
+            raise UnsafePathError(f"{shown(given)} is kept for {describe(owner)}: {fix}")
+    if not resolved.exists():
+        return resolved
+    if not resolved.is_dir():
+        raise UnsafePathError(f"{shown(given)} is a file, not a folder: {fix}")
+    if not any(resolved.iterdir()):
+        return resolved
+    marker = read_marker(resolved)
+    if marker is None:
+        raise UnsafePathError(f"{shown(given)} holds files perumig did not make (it has no {MARKER}); "
+                              f"perumig will not replace it: {fix}")
+    if marker.get("identity") != identity:
+        raise UnsafePathError(f"{shown(given)} holds {describe(marker.get('identity') or {})}, not "
+                              f"{describe(identity)}: {fix}")
+    foreign = _not_made_by_perumig(resolved, marker)
+    if foreign:
+        listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise UnsafePathError(f"{shown(given)} holds files perumig did not write or that changed since it did "
+                              f"({listed}); move them out (or remove the folder yourself) and run again")
+    return resolved
+
+
+def check_file_target(target: Path | str, allowed_previous: set[str] = frozenset()) -> Path:
+    """The resolved file ``target`` if perumig may write it: absent, or holding content perumig wrote
+    (a sha256 in ``allowed_previous``); never a link, a folder or a file inside a published folder."""
+    given = Path(target)
+    if given.is_symlink():
+        raise UnsafePathError(f"{given} is a symbolic link; perumig does not write through links: give another file name")
+    resolved = given.resolve()
+    if not resolved.parent.is_dir():
+        raise UnsafePathError(f"{shown(given)}: its folder {shown(resolved.parent)} does not exist; create it or give another path")
+    if resolved.is_dir():
+        raise UnsafePathError(f"{shown(given)} is a folder; give a file name")
+    for ancestor in resolved.parents:
+        if (ancestor / MARKER).is_file():
+            raise UnsafePathError(f"{shown(given)} is inside {shown(ancestor)}, which perumig published; give a path outside it")
+    if resolved.exists() and stamps.file_digest(resolved) not in allowed_previous:
+        raise UnsafePathError(f"{shown(given)} exists and perumig did not write it; give a new file name or move it away")
+    return resolved
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2); False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(second))
+
+
 def swap_in(built: Path, target: Path) -> None:
-    """Replace ``target`` (a folder or a file) by ``built``."""
+    """Replace ``target`` (a folder or a file) by ``built``; the old content is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    retired = target.with_name(f".{target.name}.old-{os.getpid()}")
     with signals_held():
-        if target.exists():
-            target.rename(retired)
-        built.rename(target)
-    if retired.is_dir():
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        retired.unlink(missing_ok=True)
+        if not target.exists() and not target.is_symlink():
+            built.rename(target)
+            return
+        if _exchange(built, target):
+            retired = built  # the exchange left the old content where the new one was built
+        else:
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-", dir=target.parent))
+            target.rename(retired / target.name)
+            built.rename(target)
+        if retired.is_dir() and not retired.is_symlink():
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            retired.unlink(missing_ok=True)
+
+
+def publish_folder(built: Path, target: Path, identity: dict[str, Any], beside: dict[str, str] | None = None,
+                   reserved: dict[Path, dict[str, Any]] | None = None, user_given: bool = False) -> None:
+    """Mark ``built`` as ``identity``, check once more that ``target`` may be replaced, and swap it in."""
+    write_marker(built, identity, beside)
+    check_target(target, identity, reserved, user_given)
+    swap_in(built, target)
 
 
 def replace_file(built: Path, target: Path) -> None:
     """Replace the file ``target`` by ``built`` in one rename."""
     with signals_held():
         built.replace(target)
+
+
+def kernel_runtime_base() -> Path:
+    """Where kernels' runtime folders go: the temporary folder, unless its path is too long for sockets."""
+    base = Path(tempfile.gettempdir())
+    return base if len(str(base)) <= KERNEL_RUNTIME_MAX_BASE or not Path("/tmp").is_dir() else Path("/tmp")
+
+
+def new_kernel_runtime() -> Path:
+    """A private folder for one kernel's connection file and sockets, named after this process."""
+    return Path(tempfile.mkdtemp(prefix=f"{KERNEL_RUNTIME_PREFIX}{os.getpid()}-", dir=kernel_runtime_base()))
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(folders: list[Path]) -> list[Path]:
+    """Scratch and retired folders, and kernel folders, of perumig processes that no longer run.
+
+    A process killed at the wrong moment (SIGKILL, a crash) cannot clean up; the next run does.
+    Folders of processes still running (another checkout's run, say) are left alone.
+    """
+    removed = []
+    candidates = [entry for folder in folders if folder.is_dir() for entry in folder.iterdir()]
+    runtime = kernel_runtime_base()
+    candidates += [entry for entry in runtime.iterdir() if entry.name.startswith(KERNEL_RUNTIME_PREFIX)] \
+        if runtime.is_dir() else []
+    for entry in candidates:
+        match = LEFTOVER.match(entry.name) or re.match(rf"^{KERNEL_RUNTIME_PREFIX}(?P<pid>\d+)-", entry.name)
+        if match and not process_alive(int(match.group("pid"))) and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed

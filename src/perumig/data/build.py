@@ -258,6 +258,9 @@ BUILDERS = {
 }
 
 
+PROCESSED_IDENTITY = {"kind": "processed-data"}
+
+
 def _build_into(data_dir: Path) -> list[Path]:
     """Every processed table and the data package descriptor, written under ``data_dir``."""
     written = []
@@ -282,7 +285,7 @@ def build_data() -> list[Path]:
     """
     with publish.scratch_beside(paths.DATA / "processed-build") as scratch:
         _build_into(_scratch_data_dir(scratch))
-        publish.swap_in(scratch / "processed", paths.PROCESSED)
+        publish.publish_folder(scratch / "processed", paths.PROCESSED, PROCESSED_IDENTITY)
         publish.replace_file(scratch / "datapackage.json", paths.DATAPACKAGE)
     tables.forget_loaded()
     stamps.record_processed_data()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
 
 from perumig import paths
-from perumig.errors import ParameterError, PerumigError
+from perumig.errors import InterruptedRun, ParameterError, PerumigError
 from perumig.pipeline import params
 from perumig.sections import SECTIONS, section
 
@@ -92,6 +94,7 @@ def _build_data(check: bool, force: bool) -> int:
         return 1 if differing else 0
     for path in build.build_data():
         print(f"wrote {path.relative_to(paths.ROOT)}")
+    PUBLISHED.append("data/processed/")
     return 0
 
 
@@ -99,6 +102,8 @@ def _site(force: bool) -> None:
     from perumig.present import site
 
     rendered = site.build_site(force=force)
+    if rendered:
+        PUBLISHED.append("reports/site/")
     print(f"rendered {rendered}" if rendered else "skipped site: reports/site/ is current")
 
 
@@ -108,23 +113,56 @@ def _jobs(arguments: argparse.Namespace) -> int:
     return arguments.jobs
 
 
-def _execute(jobs, arguments: argparse.Namespace, progress: bool = False) -> None:
+def _execute(jobs, arguments: argparse.Namespace, progress: bool = False, raise_on_failure: bool = True) -> list:
     from perumig.pipeline import runner
 
     try:
-        runner.execute(jobs, force=arguments.force, workers=_jobs(arguments), progress=progress,
-                       report=lambda line: print(f"perumig: {line}", file=sys.stderr, flush=True))
+        return runner.execute(jobs, force=arguments.force, workers=_jobs(arguments), progress=progress,
+                              report=lambda line: print(f"perumig: {line}", file=sys.stderr, flush=True),
+                              raise_on_failure=raise_on_failure)
     finally:
         if arguments.timings:
             _write_timings(arguments.timings, jobs)
 
 
+TIMINGS_KIND = "timings"
+
+
+def _check_timings(path: str) -> None:
+    """--timings must name a new file, or a timings file perumig wrote before; checked before any run."""
+    from perumig import publish
+
+    target = publish.check_file_target(path, _earlier_timings(path))
+    if target.exists() and not target.is_file():
+        raise ParameterError(f"--timings: {path} is not a regular file; give a file name")
+
+
+def _earlier_timings(path: str) -> set[str]:
+    """The sha256 of ``path`` if it holds timings perumig wrote (so it may be replaced)."""
+    from perumig import publish, stamps
+
+    try:
+        with open(path, "rb") as handle:
+            content = json.loads(handle.read(5_000_000))
+    except (OSError, ValueError):
+        return set()
+    made_by_perumig = isinstance(content, dict) and content.get("made_by") == publish.MADE_BY and \
+        content.get("kind") == TIMINGS_KIND
+    return {stamps.file_digest(Path(path))} if made_by_perumig else set()
+
+
 def _write_timings(path: str, jobs) -> None:
+    """Each run's wall time and kernel peak memory, written whole or not at all."""
+    from perumig import publish
+
     rows = [{"job": job.key, "status": job.outcome.status, "seconds": round(job.outcome.seconds, 2),
              "kernel_peak_mib": None if job.outcome.kernel_peak_mib is None else round(job.outcome.kernel_peak_mib, 1)}
             for job in jobs if job.outcome is not None]
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(rows, handle, indent=1)
+    target = publish.check_file_target(path, _earlier_timings(path))
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    partial.write_text(json.dumps({"made_by": publish.MADE_BY, "kind": TIMINGS_KIND, "runs": rows}, indent=1) + "\n",
+                       encoding="utf-8")
+    publish.replace_file(partial, target)
 
 
 def _plan(arguments: argparse.Namespace) -> list | None:
@@ -148,8 +186,12 @@ def _plan(arguments: argparse.Namespace) -> list | None:
                           arguments.output)
     else:
         return None
+    if arguments.timings:
+        _check_timings(arguments.timings)
     for job in jobs:
         job.resolve()
+    if arguments.command == "sweep":
+        sweep.check_table_target(arguments.section, _sweep_label(arguments, jobs), arguments.output)
     return jobs
 
 
@@ -163,7 +205,7 @@ def _run(arguments: argparse.Namespace, jobs: list) -> None:
         print(f"published {job.target}")
 
 
-def _sweep(arguments: argparse.Namespace, jobs: list) -> None:
+def _sweep_label(arguments: argparse.Namespace, jobs: list) -> str:
     from perumig.pipeline import runner, sweep
 
     chosen, given = _swept(arguments), _given_parameters(arguments)
@@ -171,9 +213,21 @@ def _sweep(arguments: argparse.Namespace, jobs: list) -> None:
         job.given["country"] for job in jobs)
     if given:
         label += f"_{runner.slug(given)}"
-    _execute(jobs, arguments)
-    folder = sweep.write(arguments.section, label, jobs, arguments.output)
-    print(f"published {folder} ({len(jobs)} countries: {', '.join(job.resolved['country'] for job in jobs)})")
+    return runner.slug({"countries": label}).removeprefix("countries-")
+
+
+def _sweep(arguments: argparse.Namespace, jobs: list) -> None:
+    from perumig.errors import NotebookRunError
+    from perumig.pipeline import sweep
+
+    outcomes = _execute(jobs, arguments, raise_on_failure=False)
+    folder = sweep.write(arguments.section, _sweep_label(arguments, jobs), jobs, arguments.output)
+    failed = [outcome for outcome in outcomes if outcome.status not in ("ran", "skipped")]
+    print(f"published {folder} ({len(jobs) - len(failed)} of {len(jobs)} countries: "
+          f"{', '.join(job.resolved['country'] for job in jobs if job.outcome.status in ('ran', 'skipped'))})")
+    if failed:
+        raise NotebookRunError(f"{len(failed)} of {len(jobs)} countries failed ({', '.join(o.job.resolved['country'] for o in failed)}); "
+                               f"their reasons are in {folder.name}/runs.csv")
 
 
 def _reproduce(arguments: argparse.Namespace, jobs: None) -> None:
@@ -187,49 +241,79 @@ def _reproduce(arguments: argparse.Namespace, jobs: None) -> None:
 
 
 COMMANDS = {"run": _run, "sweep": _sweep, "reproduce": _reproduce}
+# What this process published so far (data, site), for a truthful message when it is interrupted.
+PUBLISHED: list[str] = []
+_interrupted = False
+
+
+def _interrupt(signum, frame):
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
+    PUBLISHED.clear()
+    # SIGTERM stops a command as Ctrl-C does: scratch folders are removed, nothing half-made is published.
+    previous = {stop: signal.signal(stop, _interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if arguments.data_mirror:
-            from perumig.data import sources
-
-            sources.mirror_dir(arguments.data_mirror)  # fail early on a bad folder
-            os.environ[sources.MIRROR_ENV] = arguments.data_mirror
-        if arguments.command == "list":
-            _list()
-            return 0
-        if arguments.command == "explain":
-            from perumig.present import provenance
-
-            print(provenance.explain(arguments.key))
-            return 0
-        if arguments.command == "build-data" and arguments.check:
-            return _build_data(check=True, force=False)
-        from perumig import locking
-
-        jobs = _plan(arguments)
-        with locking.exclusive(wait=not arguments.no_wait) if hasattr(arguments, "no_wait") else nullcontext():
-            if arguments.command in COMMANDS:
-                COMMANDS[arguments.command](arguments, jobs)
-            elif arguments.command == "fetch":
-                from perumig.data import sources
-
-                for path in sources.fetch_all():
-                    print(f"ok {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
-            elif arguments.command == "build-data":
-                return _build_data(check=False, force=arguments.force)
-            elif arguments.command == "site":
-                _site(arguments.force)
-        return 0
+        return _dispatch(arguments)
+    except InterruptedRun as error:
+        print(f"perumig: error: {error.line(PUBLISHED)}", file=sys.stderr)
+        return error.exit_code
     except PerumigError as error:
+        if _interrupted:
+            print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
+            return InterruptedRun.exit_code
         # One line, whatever the user typed into the message (a value with a line break, say).
         print(f"perumig: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("perumig: interrupted; earlier reports are untouched", file=sys.stderr)
-        return 130
+        print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
+        return InterruptedRun.exit_code
+    except Exception:
+        if _interrupted:  # a library turned the interruption into another error on its way up
+            print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
+            return InterruptedRun.exit_code
+        raise
+    finally:
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+
+
+def _dispatch(arguments: argparse.Namespace) -> int:
+    if arguments.data_mirror:
+        from perumig.data import sources
+
+        sources.mirror_dir(arguments.data_mirror)  # fail early on a bad folder
+        os.environ[sources.MIRROR_ENV] = arguments.data_mirror
+    if arguments.command == "list":
+        _list()
+        return 0
+    if arguments.command == "explain":
+        from perumig.present import provenance
+
+        print(provenance.explain(arguments.key))
+        return 0
+    if arguments.command == "build-data" and arguments.check:
+        return _build_data(check=True, force=False)
+    from perumig import locking
+
+    jobs = _plan(arguments)
+    with locking.exclusive(wait=not arguments.no_wait) if hasattr(arguments, "no_wait") else nullcontext():
+        if arguments.command in COMMANDS:
+            COMMANDS[arguments.command](arguments, jobs)
+        elif arguments.command == "fetch":
+            from perumig.data import sources
+
+            for path in sources.fetch_all():
+                print(f"ok {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
+        elif arguments.command == "build-data":
+            return _build_data(check=False, force=arguments.force)
+        elif arguments.command == "site":
+            _site(arguments.force)
+    return 0
 
 
 if __name__ == "__main__":

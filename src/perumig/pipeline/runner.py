@@ -1,24 +1,26 @@
 """Execute sections' notebooks with papermill, in parallel, and only when their inputs changed.
 
-A run is built in a scratch folder beside its destination and swapped in only when it succeeds,
-so a failed or interrupted run never touches earlier good reports; a failed notebook is kept in
-``reports/failed/`` with its error. Each run executes in a forked worker process (the parent
-imports papermill once); independent runs execute concurrently, a run waits for the runs it
-reads (the reproduction report reads the other sections' values). A run whose stamp shows that
-nothing it depends on changed is skipped (see :mod:`perumig.stamps`).
+A run is executed into a scratch folder beside its destination by a worker; the runner (the process
+the user started) then stamps it, marks it as perumig's and swaps it in. A failed or interrupted run
+never touches earlier good reports; a failed notebook is kept in ``reports/failed/`` with its error.
+
+Workers are forked processes (the parent imports papermill once) that die with their parent: a run
+whose main process is killed leaves no worker, kernel or scratch folder running or held for long, and
+the next run removes any folder a crash left behind. Independent runs execute concurrently; a run
+waits for the runs it reads (the reproduction report reads the other sections' values). A run whose
+stamp shows that nothing it depends on changed is skipped (see :mod:`perumig.stamps`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 import os
 import re
-import resource
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,20 +30,25 @@ from pathlib import Path
 from typing import Any
 
 from perumig import paths, publish, stamps
-from perumig.errors import InterruptedRun, NotebookRunError
-from perumig.pipeline import params
+from perumig.errors import InterruptedRun, NotebookRunError, PerumigError
+from perumig.pipeline import kernels, params
 from perumig.sections import SECTIONS, Section, section
 
 # One more than the cores: a run waits at times (kernel start, messages); on 2 cores, 3 runs at once
 # rebuilt everything in 27 s against 32 s for 2 at once.
 DEFAULT_WORKERS = (os.cpu_count() or 1) + 1
-STOP_GRACE_SECONDS = 20  # a worker asked to stop gets this long to shut its kernel down
+# A worker asked to stop gets this long to shut its kernel down before it is killed: together with the
+# runner's own clean-up, an interrupted run ends within three seconds.
+STOP_GRACE_SECONDS = 2.0
 # One BLAS/OpenMP thread per kernel unless the user says otherwise: the matrices here are tiny, so
 # extra threads only spin, and with several kernels at once they fight over the cores (on 2 cores,
 # 3 kernels with OpenBLAS's default 2 threads each took 5 s more CPU for a full rebuild). It also
 # keeps floating-point results independent of how many runs share the machine.
 KERNEL_THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 ENGINE = "perumig"
+# A run's folder name holds its changed parameters; past this length the rest is replaced by a hash,
+# so that any valid parameters (53 peers, say) give a name the file system accepts.
+SLUG_LIMIT = 80
 
 
 def validated_parameters(chosen: Section, given: dict[str, Any]) -> dict[str, Any]:
@@ -52,11 +59,16 @@ def validated_parameters(chosen: Section, given: dict[str, Any]) -> dict[str, An
 
 
 def slug(changed: dict[str, Any]) -> str:
+    """The changed parameters as a folder name: readable, and never longer than SLUG_LIMIT characters."""
     parts = []
     for name, value in sorted(changed.items()):
         text = "+".join(map(str, value)) if isinstance(value, list) else str(value)
         parts.append(f"{name}-{text}")
-    return re.sub(r"[^A-Za-z0-9_.+-]", "_", "_".join(parts))
+    readable = re.sub(r"[^A-Za-z0-9_.+-]", "_", "_".join(parts))
+    if len(readable) <= SLUG_LIMIT:
+        return readable
+    digest = hashlib.sha256(json.dumps(changed, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return f"{readable[: SLUG_LIMIT - 13]}-{digest}"
 
 
 def destination(chosen: Section, resolved: dict[str, Any], output: str | None = None) -> tuple[Path, dict[str, Any]]:
@@ -64,10 +76,20 @@ def destination(chosen: Section, resolved: dict[str, Any], output: str | None = 
     defaults = {name: p.default for name, p in params.declared(chosen.path).items()}
     changed = {name: value for name, value in resolved.items() if value != defaults[name]}
     if output:
-        return Path(output).resolve(), changed
+        return Path(os.path.abspath(output)), changed
     if not changed:
         return paths.REPORTS / chosen.id, changed
     return paths.REPORT_RUNS / f"{chosen.id}-{slug(changed)}", changed
+
+
+def run_identity(section_id: str, changed: dict[str, Any]) -> dict[str, Any]:
+    """What a run's published folder holds, as its marker records it."""
+    return {"kind": "run", "section": section_id, "parameters": json.loads(json.dumps(changed, default=str))}
+
+
+def reserved_folders() -> dict[Path, dict[str, Any]]:
+    """Each section's default folder, kept for its default run."""
+    return {paths.REPORTS / s.id: run_identity(s.id, {}) for s in SECTIONS.values()}
 
 
 @dataclass
@@ -90,19 +112,37 @@ class Job:
         self.key = self.key or self.section.id
 
     def resolve(self) -> None:
-        """Parameters filled in and typed (cheap); ``validate`` adds the section's own rules (imports pandas)."""
+        """Parameters filled in and typed, and the destination checked (cheap); ``validate`` adds the
+        section's own rules (imports pandas)."""
         self.resolved = params.resolve(params.declared(self.section.path), self.given)
         self.target, self.changed = destination(self.section, self.resolved, self.output)
+        self.check_destination()
 
     def validate(self) -> None:
         if not self.validated:
             self.section.check_parameters(self.resolved)
             self.target, self.changed = destination(self.section, self.resolved, self.output)
+            self.check_destination()
             self.validated = True
 
+    def identity(self) -> dict[str, Any]:
+        return run_identity(self.section.id, self.changed)
+
+    def check_destination(self) -> None:
+        """The destination folder (and the file published beside it) may be replaced; else UnsafePathError."""
+        given = Path(self.output) if self.output else self.target
+        self.target = publish.check_target(given, self.identity(), reserved_folders(), user_given=bool(self.output))
+        if self.beside() is not None:
+            publish.check_file_target(self.beside(), self.previous_beside())
+
+    def previous_beside(self) -> set[str]:
+        """The content perumig last published beside the folder (recorded in its marker)."""
+        marker = publish.read_marker(self.target) if self.target.is_dir() else None
+        return set((marker or {}).get("beside", {}).values())
+
     def environment(self) -> dict[str, str]:
-        """What the kernel inherits: where to write, where the other sections are, no hash randomisation,
-        one BLAS thread (unless set)."""
+        """What the kernel inherits: where the other sections are, no hash randomisation, one BLAS thread
+        (unless set)."""
         reports = self.section_reports or paths.section_reports()
         threads = {name: os.environ.get(name, value) for name, value in KERNEL_THREADS.items()}
         return {"PYTHONHASHSEED": "0", "PERUMIG_ROOT": str(paths.ROOT), paths.SECTION_REPORTS_ENV: str(reports),
@@ -118,12 +158,15 @@ class Job:
             "data": data,
         }
 
-    def outputs(self, folder: Path, beside: Path | None = None) -> dict[str, str]:
+    def beside_files(self, folder: Path) -> dict[str, str]:
+        """The file a default run also publishes beside the section folders, with its sha256 in ``folder``."""
+        if self.beside() is None:
+            return {}
+        return {f"../{self.beside().name}": stamps.file_digest(folder / self.section.publishes_beside)}
+
+    def outputs(self, folder: Path) -> dict[str, str]:
         """The published files, with the copy published beside the section folders for a default run."""
-        files = stamps.folder_files(folder)
-        if self.beside() is not None:
-            files[f"../{self.beside().name}"] = stamps.file_digest(beside or self.beside())
-        return files
+        return {**stamps.folder_files(folder), **self.beside_files(folder)}
 
     def beside(self) -> Path | None:
         if self.section.publishes_beside is None or self.changed:
@@ -137,7 +180,9 @@ class Job:
             return False
         with _environment(self.environment()):
             data = {name: stamps.file_digest(paths.input_path(name)) for name in stored["inputs"].get("data", {})}
-        return stamps.is_current(self.target, self.stamp_inputs(data), self.outputs(self.target))
+        current = stamps.is_current(self.target, self.stamp_inputs(data), self.outputs(self.target))
+        beside = self.beside()
+        return current and (beside is None or stamps.file_digest(beside) in self.previous_beside())
 
 
 @dataclass
@@ -151,16 +196,15 @@ class Outcome:
     def line(self) -> str:
         where = shown(self.job.target)
         if self.status == "ran":
-            return f"ran {self.job.key} in {self.seconds:.1f} s (kernel peak {self.kernel_peak_mib:.0f} MiB) -> {where}"
+            memory = "" if self.kernel_peak_mib is None else f" (kernel peak {self.kernel_peak_mib:.0f} MiB)"
+            return f"ran {self.job.key} in {self.seconds:.1f} s{memory} -> {where}"
         if self.status == "skipped":
             return f"skipped {self.job.key}: its notebook, parameters, code and data are unchanged since {where} was made"
         return f"{self.status} {self.job.key}: {self.message}"
 
 
 def shown(path: Path | None) -> str:
-    if path is None:
-        return "?"
-    return str(path.relative_to(paths.ROOT)) if path.is_relative_to(paths.ROOT) else str(path)
+    return "?" if path is None else publish.shown(path)
 
 
 @contextmanager
@@ -234,14 +278,6 @@ def _failure_message(error: Exception) -> str:
     return f"{name}{where}: {value[0] if value else ''}"
 
 
-def _publish_beside(job: Job, target: Path) -> None:
-    beside = job.beside()
-    if beside is not None:
-        partial = beside.with_name(f".{beside.name}.partial-{os.getpid()}")
-        shutil.copyfile(target / job.section.publishes_beside, partial)
-        publish.replace_file(partial, beside)
-
-
 def _warm_up(kernel, job: Job) -> None:
     """Import what the notebook imports, silently (no output, no execution count), while it waits.
 
@@ -259,59 +295,88 @@ def _warm_up(kernel, job: Job) -> None:
         client.stop_channels()
 
 
-def _execute(job: Job, progress: bool, go=None) -> bool:
-    """Run the notebook into a scratch folder and publish it; raises NotebookRunError on failure.
+class NotebookFailed(Exception):
+    """The notebook raised; the executed copy, with its error, is in the run's folder."""
+
+
+def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = False, go=None, on_kernel=None,
+                     fork_server: kernels.ForkServer | None = None) -> float | None:
+    """Execute the job's notebook into ``folder``: the executed notebook, its HTML page and everything the
+    notebook writes; returns the kernel's peak memory in MiB. The kernel talks over local sockets (IPC)
+    in ``runtime``: no network port; it is forked from ``fork_server`` when one is given (see
+    :mod:`perumig.pipeline.kernels`).
 
     With ``go``, the kernel is started and warmed up first, then ``go()`` says whether to run at all
-    (False: the run is dropped, nothing is published).
+    (False: nothing is run, None is returned). ``on_kernel`` receives the kernel's process id once it
+    runs. Raises NotebookFailed when the notebook raises. The folder is published by the caller.
     """
     import papermill
     from jupyter_client.manager import KernelManager
 
     from perumig.present import site
 
-    target = job.target
-    with publish.scratch_beside(target) as scratch:
-        executed = scratch / job.section.notebook
-        runtime = Path(tempfile.mkdtemp(prefix="perumig-kernel-"))
-        # Kernels talk over local sockets (IPC) in a private folder: no network port, no file left behind.
-        kernel = KernelManager(kernel_name="python3", transport="ipc", connection_file=str(runtime / "kernel.json"))
-        try:
-            with _environment({**job.environment(), paths.OUTPUT_ENV: str(scratch)}):
-                kernel.start_kernel(cwd=str(paths.NOTEBOOKS))
-                if go is not None:
-                    _warm_up(kernel, job)
-                    if not go():
-                        return False
-                papermill.execute_notebook(
-                    str(job.section.path), str(executed), parameters=job.changed, kernel_name="python3",
-                    progress_bar=progress, cwd=str(paths.NOTEBOOKS), record_timing=False, km=kernel, engine_name=ENGINE,
-                )
-        except Exception as error:
-            if _stopping:
-                raise KeyboardInterrupt from None
-            failed = paths.FAILED_RUNS / f"{target.name}.ipynb"
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            if executed.exists():
-                shutil.copyfile(executed, failed)
-            raise NotebookRunError(
-                f"section '{job.section.id}' failed: {_failure_message(error)}. The failed notebook is kept at "
-                f"{shown(failed)}; earlier reports in {target.name}/ are untouched"
-            ) from None
-        finally:
-            if kernel.has_kernel:
-                kernel.shutdown_kernel(now=True)
-            shutil.rmtree(runtime, ignore_errors=True)
-        notebook = _make_deterministic(executed)
-        executed.with_suffix(".html").write_text(site.notebook_html(notebook), encoding="utf-8")
-        manifest = json.loads((scratch / "manifest.json").read_text(encoding="utf-8"))
-        data = {entry["path"]: entry["sha256"] for entry in manifest.get("inputs", [])}
-        outputs = job.outputs(scratch, beside=scratch / job.section.publishes_beside if job.beside() else None)
-        stamps.write(scratch, job.stamp_inputs(data), outputs)
-        publish.swap_in(scratch, target)
-    _publish_beside(job, target)
-    return True
+    executed = folder / job.section.notebook
+    options = {"kernel_name": "python3", "transport": "ipc", "connection_file": str(runtime / "kernel.json")}
+    kernel = kernels.forked_kernel_manager(fork_server, **options) if fork_server else KernelManager(**options)
+    try:
+        with _environment({**job.environment(), paths.OUTPUT_ENV: str(folder)}):
+            kernel.start_kernel(cwd=str(paths.NOTEBOOKS))
+            if on_kernel is not None:
+                on_kernel(kernel.provisioner.pid)
+            if go is not None:
+                _warm_up(kernel, job)
+                if not go():
+                    return None
+            papermill.execute_notebook(
+                str(job.section.path), str(executed), parameters=job.changed, kernel_name="python3",
+                progress_bar=progress, cwd=str(paths.NOTEBOOKS), record_timing=False, km=kernel, engine_name=ENGINE,
+            )
+            peak = kernels.peak_memory_mib(kernel.provisioner.pid)
+    except Exception as error:
+        if _stopping:
+            raise KeyboardInterrupt from None
+        raise NotebookFailed(_failure_message(error)) from None
+    finally:
+        if kernel.has_kernel:
+            kernel.shutdown_kernel(now=True)
+    notebook = _make_deterministic(executed)
+    executed.with_suffix(".html").write_text(site.notebook_html(notebook), encoding="utf-8")
+    return peak
 
+
+# Publishing, in the runner's own process.
+
+
+def _publish(job: Job, folder: Path) -> None:
+    """Stamp the executed run in ``folder``, mark it as perumig's and swap it in (with its file beside)."""
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    data = {entry["path"]: entry["sha256"] for entry in manifest.get("inputs", [])}
+    stamps.write(folder, job.stamp_inputs(data), job.outputs(folder))
+    beside = job.beside()
+    if beside is not None:
+        publish.check_file_target(beside, job.previous_beside())
+    publish.publish_folder(folder, job.target, job.identity(), job.beside_files(folder), reserved_folders(),
+                           user_given=bool(job.output))
+    if beside is not None:
+        partial = beside.with_name(f".{beside.name}.partial-{os.getpid()}-{job.key}")
+        shutil.copyfile(job.target / job.section.publishes_beside, partial)
+        publish.replace_file(partial, beside)
+
+
+def _keep_failed(job: Job, folder: Path, reason: str) -> str:
+    """Keep the failed notebook for debugging; the message for the user."""
+    executed = folder / job.section.notebook
+    kept = ""
+    if executed.is_file():
+        failed = paths.FAILED_RUNS / f"{job.target.name}.ipynb"
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(executed, failed)
+        kept = f" The failed notebook is kept at {shown(failed)};"
+    return (f"section '{job.section.id}' failed: {reason}.{kept} earlier reports in {job.target.name}/ are untouched")
+
+
+# Workers: forked processes that die with their parent.
 
 _stopping = False
 
@@ -322,33 +387,191 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _worker(job: Job, progress: bool, connection, warm: bool) -> None:
-    """Body of a forked worker: run one job, send back its outcome, exit.
+def _worker(job: Job, folder: Path, runtime: Path, progress: bool, connection, warm: bool, parent: int,
+            inherited: list, fork_server: kernels.ForkServer | None) -> None:
+    """Body of a forked worker: run one job into ``folder``, send back what happened, exit.
 
     A ``warm`` worker starts its kernel at once and waits for the parent's "go" (or "stop")."""
+    for other in inherited:  # other workers' pipe ends: holding them would keep those pipes from closing
+        other.close()
     # Its own process group: a Ctrl-C in the terminal reaches the parent only, which stops the
     # workers in order (SIGTERM), so kernels are never interrupted behind the runner's back.
     os.setpgid(0, 0)
     for stop in publish.STOP_SIGNALS:
         signal.signal(stop, _raise_interrupt)
+    kernels.die_with_parent(parent)
     start = time.perf_counter()
+
+    def send(message) -> None:
+        try:
+            connection.send(message)
+        except OSError:  # the parent is gone; nothing to tell
+            pass
+
     try:
-        if not _execute(job, progress, go=(lambda: connection.recv() == "go") if warm else None):
-            return
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        connection.send(("ran", time.perf_counter() - start, peak, ""))
-    except NotebookRunError as error:
-        connection.send(("failed", time.perf_counter() - start, None, str(error)))
-    except KeyboardInterrupt:
-        connection.send(("interrupted", time.perf_counter() - start, None, "interrupted; earlier reports are untouched"))
+        peak = execute_notebook(job, folder, runtime, progress, go=(lambda: connection.recv() == "go") if warm else None,
+                                on_kernel=lambda pid: send(("kernel", pid)), fork_server=fork_server)
+        send(("dropped" if peak is None else "ran", time.perf_counter() - start, peak, ""))
+    except NotebookFailed as failure:
+        send(("failed", time.perf_counter() - start, None, str(failure)))
+    except (KeyboardInterrupt, EOFError):
+        # Stopped, or the parent died: what was being built goes (the parent may not be there to do it).
+        shutil.rmtree(folder, ignore_errors=True)
+        send(("interrupted", time.perf_counter() - start, None, "interrupted"))
     except Exception as error:  # a fault of the runner itself: one line, the published folder is kept
-        connection.send(("failed", time.perf_counter() - start, None, f"{type(error).__name__}: {error}"))
+        send(("failed", time.perf_counter() - start, None, f"{type(error).__name__}: {error}"))
     finally:
+        shutil.rmtree(runtime, ignore_errors=True)
         connection.close()
 
 
-def _dispatchable(job: Job, finished: dict[str, Outcome]) -> bool:
-    return all(key in finished for key in job.after)
+@dataclass
+class _Running:
+    job: Job
+    folder: Path
+    runtime: Path
+    process: Any
+    connection: Any
+    kernel: int | None = None
+
+
+class LocalBackend:
+    """Runs jobs in forked worker processes on this machine."""
+
+    warms = True  # can start a job's kernel before the job may run
+
+    def __init__(self, workers: int, progress: bool):
+        self.workers = workers
+        self.progress = progress
+        self.context = multiprocessing.get_context("fork")
+        self.running: dict[str, _Running] = {}
+        self.warming: dict[str, _Running] = {}
+        self.fork_server: kernels.ForkServer | None = None
+        self.fork_server_folder: Path | None = None
+
+    def _kernel_server(self, job: Job) -> kernels.ForkServer | None:
+        """The fork server every kernel of this run comes from, started with the first job."""
+        if self.fork_server is None and kernels.enabled():
+            self.fork_server_folder = publish.new_kernel_runtime()
+            self.fork_server = kernels.ForkServer(kernels.notebook_imports(), job.environment(), self.fork_server_folder)
+        return self.fork_server
+
+    def _fork(self, job: Job, folder: Path, warm: bool) -> _Running:
+        _import_execution_stack()
+        server = self._kernel_server(job)
+        runtime = publish.new_kernel_runtime()
+        parent_end, worker_end = self.context.Pipe()
+        inherited = [r.connection for r in (*self.running.values(), *self.warming.values())] + [parent_end]
+        process = self.context.Process(
+            target=_worker, args=(job, folder, runtime, self.progress, worker_end, warm, os.getpid(), inherited, server),
+            name=f"perumig-{job.key}", daemon=True)
+        process.start()
+        worker_end.close()
+        return _Running(job, folder, runtime, process, parent_end)
+
+    def full(self) -> bool:
+        return len(self.running) >= self.workers
+
+    def busy(self) -> bool:
+        return bool(self.running or self.warming)
+
+    def warm(self, job: Job, folder: Path) -> None:
+        self.warming[job.key] = self._fork(job, folder, warm=True)
+
+    def is_warm(self, job: Job) -> bool:
+        return job.key in self.warming
+
+    def start(self, job: Job, folder: Path, upstream: list[Job]) -> None:
+        """Run ``job`` into ``folder``; the runs it reads (``upstream``) are published where it looks for them."""
+        warm = self.warming.pop(job.key, None)
+        if warm is not None:
+            warm.connection.send("go")
+            self.running[job.key] = warm
+        else:
+            self.running[job.key] = self._fork(job, folder, warm=False)
+
+    def cancel(self, job: Job) -> None:
+        """Drop a warm job that will not run."""
+        warm = self.warming.pop(job.key)
+        try:
+            warm.connection.send("stop")
+        except OSError:
+            pass
+        warm.process.join(STOP_GRACE_SECONDS)
+        self._kill(warm)
+        shutil.rmtree(warm.runtime, ignore_errors=True)
+
+    def _receive(self, entry: _Running):
+        """Messages of a worker: its kernel's id (kept), then its result (returned), or None."""
+        while entry.connection.poll():
+            try:
+                message = entry.connection.recv()
+            except (EOFError, OSError):
+                return None
+            if message[0] == "kernel":
+                entry.kernel = message[1]
+            else:
+                return message
+        return None
+
+    def finished(self, timeout: float) -> list[tuple[Job, tuple]]:
+        """Jobs whose worker ended within ``timeout`` seconds, with (status, seconds, peak, message)."""
+        for entry in self.warming.values():
+            self._receive(entry)
+        if not self.running:
+            return []
+        done = []
+        ready = wait_for_any([entry.connection for entry in self.running.values()], timeout=timeout)
+        for key, entry in list(self.running.items()):
+            if entry.connection not in ready:
+                continue
+            result = self._receive(entry)
+            if result is None and entry.process.is_alive():
+                continue  # only the kernel's id arrived
+            del self.running[key]
+            entry.process.join()
+            shutil.rmtree(entry.runtime, ignore_errors=True)
+            done.append((entry.job, result or ("failed", 0.0, None, f"its worker died (exit code {entry.process.exitcode})")))
+        return done
+
+    @staticmethod
+    def _kill(entry: _Running) -> None:
+        if entry.process.is_alive():
+            try:
+                os.killpg(entry.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            entry.process.join(1)
+        if entry.kernel is not None and publish.process_alive(entry.kernel):
+            try:
+                os.kill(entry.kernel, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def stop(self) -> list[Job]:
+        """Stop every worker (SIGTERM, then SIGKILL after the grace time); returns the jobs they had."""
+        entries = [*self.running.values(), *self.warming.values()]
+        for entry in entries:
+            self._receive(entry)
+            if entry.process.is_alive():
+                entry.process.terminate()
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for entry in entries:
+            entry.process.join(max(0.0, deadline - time.monotonic()))
+            self._receive(entry)
+            self._kill(entry)
+            shutil.rmtree(entry.runtime, ignore_errors=True)
+        self.running.clear()
+        self.warming.clear()
+        self.close()
+        return [entry.job for entry in entries]
+
+    def close(self) -> None:
+        """Stop the kernel fork server (its kernels have ended with their workers)."""
+        if self.fork_server is not None:
+            self.fork_server.close()
+            shutil.rmtree(self.fork_server_folder, ignore_errors=True)
+            self.fork_server = None
 
 
 def _settle_without_running(job: Job, finished: dict[str, Outcome], force: bool) -> Outcome | None:
@@ -362,96 +585,111 @@ def _settle_without_running(job: Job, finished: dict[str, Outcome], force: bool)
     return None
 
 
+def _conclude(job: Job, folder: Path, result: tuple) -> Outcome:
+    """Publish a finished job's folder, or keep its failed notebook; the folder is gone afterwards."""
+    status, seconds, peak, message = result
+    try:
+        if status == "ran":
+            try:
+                _publish(job, folder)
+            except PerumigError as refusal:  # the destination changed while the run executed
+                return Outcome(job, "failed", seconds, peak, f"not published: {refusal}")
+            return Outcome(job, "ran", seconds, peak)
+        if status == "failed":
+            message = _keep_failed(job, folder, message)
+        return Outcome(job, status, seconds, peak, message)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _interruption(jobs: list[Job], finished: dict[str, Outcome]) -> InterruptedRun:
+    """What an interruption did: which runs were published, which discarded."""
+    published = [job.key for job in jobs if job.key in finished and finished[job.key].status == "ran"]
+    discarded = [job.key for job in jobs if job.key not in finished or finished[job.key].status == "interrupted"]
+    return InterruptedRun(published, discarded)
+
+
+def leftover_folders(jobs: list[Job]) -> list[Path]:
+    """Folders where an earlier crashed run may have left scratch folders: beside every destination."""
+    folders = {paths.REPORTS, paths.REPORT_RUNS, paths.SWEEPS, paths.DATA}
+    folders |= {job.target.parent for job in jobs if job.target is not None}
+    return sorted(folders)
+
+
 def execute(jobs: list[Job], force: bool = False, workers: int | None = None, progress: bool = False,
-            report=print) -> list[Outcome]:
+            report=print, backend=None, raise_on_failure: bool = True) -> list[Outcome]:
     """Run ``jobs`` (at most ``workers`` at once), skipping those whose inputs did not change.
 
     Parameters of every job are checked before any kernel starts. ``report`` receives one line per
-    finished job. Raises NotebookRunError when a job failed (after the others finished) and
-    InterruptedRun on SIGINT/SIGTERM (after the running workers have cleaned up).
+    finished job. Raises NotebookRunError when a job failed (after the others finished; unless
+    ``raise_on_failure`` is off) and InterruptedRun on SIGINT/SIGTERM (after the workers stopped),
+    naming what was published and what discarded. The caller holds the write lock.
     """
-    workers = workers or DEFAULT_WORKERS
     for job in jobs:
         job.resolve()
+    for leftover in publish.remove_leftovers(leftover_folders(jobs)):
+        report(f"removed {shown(leftover)}, left behind by an earlier run that was killed")
     # A job found current now, with nothing it reads to be rerun, is skipped without the section's
     # own checks, which import pandas: its stamp holds the same parameters, checked when it ran.
     will_run = {job.key: force or not job.is_current() for job in jobs}
     for job in jobs:
         if will_run[job.key] or any(will_run[key] for key in job.after):
             job.validate()
+    own_backend = backend is None
+    backend = backend or LocalBackend(workers or DEFAULT_WORKERS, progress)
+    if isinstance(backend, LocalBackend) and any(will_run.values()):
+        _import_execution_stack()  # before the stop handlers: a Ctrl-C during these seconds-long imports ends it at once
     finished: dict[str, Outcome] = {}
-    running: dict[Any, tuple[Job, Any, multiprocessing.Process]] = {}
-    warming: dict[str, tuple[Job, Any, multiprocessing.Process]] = {}
+    folders: dict[str, Path] = {}
     pending = list(jobs)
     stop_requested: list[int] = []
     previous_handlers = {stop: signal.signal(stop, lambda signum, frame: stop_requested.append(signum))
                          for stop in publish.STOP_SIGNALS}
-    context = multiprocessing.get_context("fork")
-    stopped: dict[int, float] = {}  # pid -> when it was asked to stop
 
-    def fork(job: Job, warm: bool):
-        _import_execution_stack()
-        parent_end, worker_end = context.Pipe()
-        # Daemonic: should the parent die of a bug, its workers are stopped (and clean up) rather than orphaned.
-        process = context.Process(target=_worker, args=(job, progress, worker_end, warm), name=f"perumig-{job.key}",
-                                  daemon=True)
-        process.start()
-        worker_end.close()
-        return job, parent_end, process
+    def record(outcome: Outcome) -> None:
+        finished[outcome.job.key] = outcome.job.outcome = outcome
+        report(outcome.line())
 
     try:
-        while (pending and not stop_requested) or running or warming:
-            for job in pending:
-                upstream_runs = any(key not in finished and will_run[key] for key in job.after)
-                if not stop_requested and upstream_runs and job.key not in warming:
-                    warming[job.key] = fork(job, warm=True)
-            for job in [j for j in pending if _dispatchable(j, finished)]:
-                if len(running) >= workers or stop_requested:
+        while (pending and not stop_requested) or backend.busy():
+            if backend.warms and not stop_requested:
+                for job in pending:
+                    upstream_runs = any(key not in finished and will_run[key] for key in job.after)
+                    if upstream_runs and not backend.is_warm(job):
+                        folders[job.key] = publish.new_scratch(job.target)
+                        backend.warm(job, folders[job.key])
+            for job in [j for j in pending if all(key in finished for key in j.after)]:
+                if backend.full() or stop_requested:
                     break
                 pending.remove(job)
                 outcome = _settle_without_running(job, finished, force)
-                warm = warming.pop(job.key, None)
-                if warm is not None and outcome is not None:
-                    warm[1].send("stop")
-                    warm[2].join()
                 if outcome is not None:
-                    finished[job.key] = job.outcome = outcome
-                    report(outcome.line())
+                    if backend.warms and backend.is_warm(job):
+                        backend.cancel(job)
+                        shutil.rmtree(folders.pop(job.key), ignore_errors=True)
+                    record(outcome)
                     continue
-                if warm is not None:
-                    warm[1].send("go")
-                else:
-                    warm = fork(job, warm=False)
-                running[warm[2].sentinel] = warm
+                if job.key not in folders:
+                    folders[job.key] = publish.new_scratch(job.target)
+                backend.start(job, folders[job.key], [finished[key].job for key in job.after])
             if stop_requested:
-                now = time.monotonic()
-                for job, connection, process in [*running.values(), *warming.values()]:
-                    if process.pid not in stopped:
-                        process.terminate()
-                        stopped[process.pid] = now
-                    elif now - stopped[process.pid] > STOP_GRACE_SECONDS:
-                        process.kill()  # stuck in its clean-up (a kernel killed from outside, say)
-                for job, connection, process in warming.values():
-                    process.join(STOP_GRACE_SECONDS)
-                    process.kill()
-                warming.clear()
-            # Poll, so that a stop request is acted on while workers are busy.
-            for sentinel in wait_for_any(list(running), timeout=0.2) if running else ():
-                job, connection, process = running.pop(sentinel)
-                process.join()
-                try:
-                    status, seconds, peak, message = connection.recv()
-                except EOFError:
-                    status, seconds, peak, message = "failed", 0.0, None, f"its worker died (exit code {process.exitcode})"
-                finished[job.key] = job.outcome = Outcome(job, status, seconds, peak, message)
-                report(job.outcome.line())
+                break
+            for job, result in backend.finished(timeout=0.2):
+                record(_conclude(job, folders.pop(job.key), result))
     finally:
+        if backend.busy():
+            for job in backend.stop():
+                finished.setdefault(job.key, Outcome(job, "interrupted", message="interrupted"))
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+        if own_backend:
+            backend.close()
         for stop, handler in previous_handlers.items():
             signal.signal(stop, handler)
     if stop_requested:
-        raise InterruptedRun("interrupted; runs in progress were discarded and earlier reports are untouched")
+        raise _interruption(jobs, finished)
     failures = [o for o in finished.values() if o.status in ("failed", "not run")]
-    if failures:
+    if failures and raise_on_failure:
         raise NotebookRunError("; ".join(f"{o.job.key}: {o.message}" for o in failures))
     return [finished[job.key] for job in jobs]
 
@@ -466,7 +704,7 @@ def run(section_id: str, given: dict[str, Any], output: str | None = None, progr
 
 def plan_all(output: str | None = None) -> list[Job]:
     """Every section with its default parameters; the report waits for the sections it reads."""
-    root = Path(output).resolve() if output else None
+    root = Path(os.path.abspath(output)) if output else None
     independent = [s.id for s in SECTIONS.values() if not s.reads_sections]
     return [
         Job(s, {}, None if root is None else str(root / s.id), section_reports=root,

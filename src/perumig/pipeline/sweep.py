@@ -8,6 +8,7 @@ one row per measure and year, one column per country).
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -63,14 +64,23 @@ def _measure(key: str, country: str) -> tuple[str, str] | None:
 
 
 def collect(jobs: list[runner.Job]):
-    """Every country-specific value of the runs (long) and those every country has (wide)."""
+    """Every country-specific value of the runs that published (long), those every such country has
+    (wide), and one row per country with how its run ended."""
     import pandas as pd
 
     from perumig.data import places, tables
 
-    rows = []
+    rows, runs = [], []
     for job in jobs:
         country = job.resolved["country"]
+        outcome = job.outcome
+        published = outcome is not None and outcome.status in ("ran", "skipped")
+        runs.append({"country": country, "country_name": places.name(country),
+                     "status": outcome.status if outcome else "not run",
+                     "reason": "" if published or outcome is None else outcome.message,
+                     "run": runner.shown(job.target) if published else ""})
+        if not published:
+            continue
         values = tables.read_json(job.target / "values.json")
         sources = pd.read_csv(job.target / "data" / "values_sources.csv", keep_default_na=False).set_index("key")["source"]
         for key, value in values.items():
@@ -79,20 +89,37 @@ def collect(jobs: list[runner.Job]):
                 rows.append({"country": country, "country_name": places.name(country), "measure": found[0],
                              "year": found[1], "value": value, "source": sources.get(key, ""),
                              "run": runner.shown(job.target)})
-    long = pd.DataFrame(rows).sort_values(["measure", "year", "country"], kind="stable").reset_index(drop=True)
+    columns = ["country", "country_name", "measure", "year", "value", "source", "run"]
+    long = pd.DataFrame(rows, columns=columns).sort_values(["measure", "year", "country"], kind="stable").reset_index(drop=True)
+    published_countries = [row["country"] for row in runs if row["run"]]
     wide = long.pivot_table(index=["measure", "year"], columns="country", values="value", aggfunc="first")
-    wide = wide.dropna()[[job.resolved["country"] for job in jobs]].reset_index()
-    return long, wide
+    wide = wide.dropna()[[c for c in published_countries if c in wide.columns]].reset_index()
+    return long, wide, pd.DataFrame(runs)
+
+
+def table_target(section_id: str, label: str, output: str | None = None) -> Path:
+    return (Path(os.path.abspath(output)) if output else paths.SWEEPS) / f"{section_id}-{label}"
+
+
+def table_identity(section_id: str, label: str) -> dict:
+    return {"kind": "sweep", "section": section_id, "label": label}
+
+
+def check_table_target(section_id: str, label: str, output: str | None = None) -> Path:
+    """The sweep's table folder may be (re)published; checked before any run starts."""
+    return publish.check_target(table_target(section_id, label, output), table_identity(section_id, label),
+                                user_given=output is not None)
 
 
 def write(section_id: str, label: str, jobs: list[runner.Job], output: str | None = None) -> Path:
-    """Publish values.csv and summary.csv of a finished sweep (in reports/sweeps/ or ``output``)."""
+    """Publish values.csv, summary.csv and runs.csv of a finished sweep (in reports/sweeps/ or ``output``)."""
     from perumig.data import tables
 
-    target = (Path(output) if output else paths.SWEEPS) / f"{section_id}-{label}"
+    target = check_table_target(section_id, label, output)
     with publish.scratch_beside(target) as scratch:
-        long, wide = collect(jobs)
+        long, wide, runs = collect(jobs)
         tables.write_csv(long, scratch / "values.csv")
         tables.write_csv(wide, scratch / "summary.csv")
-        publish.swap_in(scratch, target)
+        tables.write_csv(runs, scratch / "runs.csv")
+        publish.publish_folder(scratch, target, table_identity(section_id, label), user_given=output is not None)
     return target

@@ -242,7 +242,7 @@ def build_site(site: Path = paths.SITE, force: bool = True) -> Path | None:
     with publish.scratch_beside(site) as scratch:
         _render_into(scratch)
         stamps.write(scratch, inputs)
-        publish.swap_in(scratch, site)
+        publish.publish_folder(scratch, site, {"kind": "site"})
     return site
 
 

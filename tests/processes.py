@@ -1,0 +1,69 @@
+"""The processes a test started, followed through their children even after a parent is killed.
+
+A process whose parent dies is normally adopted by the system's first process, and its pid alone then
+says nothing about who started it. A test that makes itself a child subreaper (Linux) adopts them
+instead, so it finds exactly its own descendants, never those of another checkout's run on the same
+machine.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import time
+from contextlib import contextmanager
+
+import psutil
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@contextmanager
+def adopting_orphans():
+    """Within the block, orphaned descendants of this process become its children (Linux)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+    try:
+        yield
+    finally:
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+
+
+def reap(exclude: set[int] = frozenset()) -> None:
+    """Collect adopted children that ended (zombies); those in ``exclude`` belong to a Popen, which waits itself."""
+    for child in psutil.Process().children():
+        try:
+            if child.pid not in exclude and child.status() == psutil.STATUS_ZOMBIE:
+                os.waitpid(child.pid, os.WNOHANG)
+        except (psutil.NoSuchProcess, ChildProcessError):
+            continue
+
+
+def descendants(exclude: set[int] = frozenset()) -> list[psutil.Process]:
+    """This process's living descendants (zombies reaped), except the pids in ``exclude``."""
+    reap(exclude)
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if child.pid not in exclude and child.status() != psutil.STATUS_ZOMBIE:
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def wait_until_gone(exclude: set[int] = frozenset(), timeout: float = 10.0) -> list[str]:
+    """Wait for every descendant (but ``exclude``) to end; what is still running after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not descendants(exclude):
+            return []
+        time.sleep(0.1)
+    survivors = []
+    for process in descendants(exclude):
+        try:
+            survivors.append(f"{process.pid} {' '.join(process.cmdline())[:120]}")
+        except psutil.NoSuchProcess:
+            continue
+    return survivors

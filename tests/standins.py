@@ -1,0 +1,80 @@
+"""The perumig command line with stand-in sections, in a process of its own, for tests that interrupt or
+kill it: a test cannot signal its own process.
+
+    python tests/standins.py FOLDER UPSTREAM_SECONDS READER_SECONDS GENERATION -- PERUMIG ARGUMENTS...
+
+The real sections are replaced by two that sleep UPSTREAM_SECONDS and publish ``generation`` and one that
+reads them (it waits for them, with its kernel started early) and sleeps READER_SECONDS. Notebooks,
+failed runs and the write lock live in FOLDER, so the test sees only its own files.
+"""
+
+import signal
+import sys
+
+from perumig.pipeline import entry
+
+# As the command's entry point does, before anything else: a signal during the imports below ends the
+# command with its one line, not a traceback.
+for stop in entry.STOP_SIGNALS:
+    signal.signal(stop, entry._stop)
+
+import json  # noqa: E402
+import types  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from perumig import paths  # noqa: E402
+from perumig.sections import SECTIONS, Section  # noqa: E402
+
+# Only what the real command imports before it starts: a signal in its first second must meet the
+# command's own handlers, not a test module's import of nbformat or pandas.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+UPSTREAM = '''import time
+from perumig.present.report import SectionReport
+report = SectionReport("{name}")
+time.sleep(seconds)
+report.value("generation", generation, "stand-in")
+report.finish()'''
+READER = '''import time
+from perumig import paths
+from perumig.data import tables
+from perumig.present.report import SectionReport
+report = SectionReport("reader")
+read = [tables.read_json(paths.section_reports() / name / "values.json")["generation"] for name in ("first", "second")]
+time.sleep(seconds)
+report.value("generation", generation, "stand-in")
+report.value("read", sum(read), "first and second")
+report.finish()'''
+
+
+def register(folder: Path, upstream_seconds: float, reader_seconds: float, generation: int) -> None:
+    notebooks = folder / "notebooks"
+    notebooks.mkdir(parents=True, exist_ok=True)
+    SECTIONS.clear()
+    for name, code, seconds, options in (("first", UPSTREAM.format(name="first"), upstream_seconds, {}),
+                                         ("second", UPSTREAM.format(name="second"), upstream_seconds, {}),
+                                         ("reader", READER, reader_seconds, {"reads_sections": True})):
+        cells = [_code_cell(f"{name}-parameters", f"generation = {generation}\nseconds = {seconds}", ["parameters"]),
+                 _code_cell(f"{name}-code", code)]
+        notebook = {"cells": cells, "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
+                    "nbformat": 4, "nbformat_minor": 5}
+        (notebooks / f"{name}.ipynb").write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+        SECTIONS[name] = Section(name, f"{name}.ipynb", name, "standin", **options)
+    paths.NOTEBOOKS, paths.FAILED_RUNS, paths.LOCK = notebooks, folder / "failed", folder / "perumig.lock"
+    # The stand-ins' parameter rule: anything goes.
+    sys.modules["perumig.standin"] = types.SimpleNamespace(check_parameters=lambda resolved: None)
+
+
+def _code_cell(cell_id: str, source: str, tags: list[str] | None = None) -> dict:
+    return {"cell_type": "code", "id": cell_id, "execution_count": None, "metadata": {"tags": tags or []},
+            "outputs": [], "source": source}
+
+
+if __name__ == "__main__":
+    folder, upstream, reader, generation, separator, *arguments = sys.argv[1:]
+    assert separator == "--"
+    try:
+        register(Path(folder), float(upstream), float(reader), int(generation))
+    except KeyboardInterrupt:
+        print("perumig: error: interrupted; nothing was changed", file=sys.stderr)
+        sys.exit(entry.INTERRUPTED_EXIT_CODE)
+    sys.exit(entry.main(arguments))

@@ -1,0 +1,177 @@
+"""Interrupted and killed runs: they end at once, publish nothing half-made, say what they published,
+and leave no process, kernel or scratch folder behind (what a SIGKILL leaves, the next run removes).
+
+The runs here are of stand-in sections (tests/standins.py) in processes of their own; each test follows
+its own process tree (tests/processes.py) and keeps its files, kernel folders included, in tmp_path.
+"""
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from processes import adopting_orphans, wait_until_gone
+
+from perumig import paths, publish, stamps
+
+STANDINS = Path(__file__).with_name("standins.py")
+STAND_INS = ("first", "second", "reader")
+
+
+@pytest.fixture
+def kernels():
+    """A temporary folder of the test's own for kernel folders, with a path short enough for sockets."""
+    folder = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def start(folder: Path, kernels: Path, upstream: float, reader: float, generation: int, *arguments: str):
+    """`perumig ARGUMENTS` over the stand-ins; kernel folders go to the test's own temporary folder."""
+    return subprocess.Popen(
+        [sys.executable, str(STANDINS), str(folder), str(upstream), str(reader), str(generation), "--", *arguments],
+        cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(kernels)})
+
+
+def run_all(folder: Path, kernels: Path, generation: int, *extra: str):
+    process = start(folder, kernels, 0.2, 0.2, generation, "run", "all", "--output", str(folder / "out"), *extra)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, err
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Scratch, retired and kernel folders anywhere under ``folder``."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if publish.LEFTOVER.match(p.name) or p.name.startswith(publish.KERNEL_RUNTIME_PREFIX))
+
+
+def generation_of(published: Path) -> int | None:
+    """The generation a published stand-in folder holds, after checking it is complete: exactly the
+    files its marker lists (None when it was never published)."""
+    if not published.exists():
+        return None
+    marker = publish.read_marker(published)
+    assert marker is not None, f"{published} has no marker"
+    assert stamps.folder_files(published) == marker["files"], f"{published} is not the complete set its marker lists"
+    return json.loads((published / "values.json").read_text())["generation"]
+
+
+def lock_is_free(folder: Path) -> bool:
+    with open(folder / "perumig.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        return True
+
+
+def test_killed_runs_leave_nothing_running_and_the_next_starts_at_once(tmp_path, kernels):
+    """SIGKILL of `perumig run all` at 1, 3, 6 and 9 s: no worker or kernel survives it, the lock is free,
+    every published folder is a complete old or new set, and the next run (refusing to wait) cleans up."""
+    out = tmp_path / "out"
+    with adopting_orphans():
+        assert run_all(tmp_path, kernels, 1)[0] == 0
+        published = {1}
+        for generation, after in zip((2, 3, 4, 5), (1, 3, 6, 9)):
+            process = start(tmp_path, kernels, 4, 3, generation, "run", "all", "--output", str(out), "--no-wait")
+            time.sleep(after)
+            process.kill()
+            process.communicate(timeout=30)
+            survivors = wait_until_gone(timeout=5)
+            assert survivors == [], f"still running {after} s after the parent was killed: {survivors}"
+            assert lock_is_free(tmp_path), "the lock must be free once the run's processes are gone"
+            published.add(generation)
+            for name in STAND_INS:
+                assert generation_of(out / name) in published, name
+        code, err = run_all(tmp_path, kernels, 6, "--no-wait")
+        assert code == 0, err
+        assert wait_until_gone(timeout=5) == []
+    assert {name: generation_of(out / name) for name in STAND_INS} == dict.fromkeys(STAND_INS, 6)
+    assert leftovers(tmp_path) + leftovers(kernels) == [], "the next run removes what the killed ones left"
+
+
+@pytest.mark.parametrize(("stop", "after"), [(signal.SIGINT, 0.6), (signal.SIGTERM, 0.6),
+                                             (signal.SIGINT, "running"), (signal.SIGTERM, "running")],
+                         ids=["SIGINT-first-second", "SIGTERM-first-second", "SIGINT-running", "SIGTERM-running"])
+def test_interrupted_run_ends_within_three_seconds_and_discards_everything(tmp_path, kernels, stop, after):
+    out = tmp_path / "out"
+    with adopting_orphans():
+        assert run_all(tmp_path, kernels, 1)[0] == 0
+        process = start(tmp_path, kernels, 5, 1, 2, "run", "all", "--output", str(out))
+        if after == "running":
+            deadline = time.monotonic() + 60
+            while not list(out.glob(".first.partial-*/first.ipynb")) and time.monotonic() < deadline:
+                time.sleep(0.1)  # papermill has started executing the notebook
+        else:
+            time.sleep(after)
+        signalled = time.monotonic()
+        process.send_signal(stop)
+        _, err = process.communicate(timeout=30)
+        took = time.monotonic() - signalled
+        assert wait_until_gone(timeout=3) == []
+    assert process.returncode == 130 and took < 3, f"exit {process.returncode} after {took:.1f} s: {err}"
+    last = err.strip().splitlines()[-1]
+    # Within the first second the runs may not have been planned yet: then nothing was changed either.
+    assert last in ("perumig: error: interrupted; discarded: first, second, reader (their earlier outputs are untouched)",
+                    "perumig: error: interrupted; nothing was changed"), err
+    assert {name: generation_of(out / name) for name in STAND_INS} == dict.fromkeys(STAND_INS, 1)
+    assert leftovers(tmp_path) + leftovers(kernels) == []
+
+
+def test_late_interrupt_says_what_was_already_published(tmp_path, kernels):
+    out = tmp_path / "out"
+    with adopting_orphans():
+        assert run_all(tmp_path, kernels, 1)[0] == 0
+        process = start(tmp_path, kernels, 0.2, 8, 2, "run", "all", "--output", str(out))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (generation_of(out / "first") == generation_of(out / "second") == 2):
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+        assert wait_until_gone(timeout=3) == []
+    assert process.returncode == 130
+    last = err.strip().splitlines()[-1]
+    assert re.search(r"published before the interruption: (first, second|second, first); discarded: reader", last), err
+    assert [generation_of(out / name) for name in STAND_INS] == [2, 2, 1]
+    assert leftovers(tmp_path) + leftovers(kernels) == []
+
+
+@pytest.fixture
+def project_copy(tmp_path, data_mirror):
+    """A copy of the project's data in a root of its own (PERUMIG_ROOT), raw files fetched from the mirror."""
+    root = tmp_path / "project"
+    shutil.copytree(paths.DATA, root / "data", ignore=shutil.ignore_patterns("raw", ".perumig-stamp.json*"))
+    shutil.copytree(paths.ROOT / "requirements", root / "requirements")
+    return root
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_data_build_changes_nothing_and_says_so(project_copy, stop):
+    before = {**stamps.folder_files(project_copy / "data" / "processed"),
+              "datapackage.json": stamps.file_digest(project_copy / "data" / "datapackage.json")}
+    with adopting_orphans():
+        process = subprocess.Popen([sys.executable, "-m", "perumig", "build-data", "--force"], cwd=project_copy,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "PERUMIG_ROOT": str(project_copy)})
+        time.sleep(2.5)  # reading the raw workbooks
+        assert process.poll() is None, "the build ended before it could be interrupted"
+        signalled = time.monotonic()
+        process.send_signal(stop)
+        _, err = process.communicate(timeout=30)
+        took = time.monotonic() - signalled
+    assert process.returncode == 130 and took < 3, f"exit {process.returncode} after {took:.1f} s: {err}"
+    assert err.strip().splitlines() == ["perumig: error: interrupted; nothing was changed"]
+    after = {**stamps.folder_files(project_copy / "data" / "processed"),
+             "datapackage.json": stamps.file_digest(project_copy / "data" / "datapackage.json")}
+    assert after == before
+    assert leftovers(project_copy / "data") == []

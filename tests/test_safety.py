@@ -1,0 +1,138 @@
+"""perumig never deletes or overwrites what it did not make: every path a user gives is checked before
+any work starts, with one line and exit code 2, and a decoy file beside it survives."""
+
+import pytest
+
+from perumig import locking, paths, publish, stamps
+from perumig.errors import UnsafePathError
+from perumig.pipeline import cli, runner
+
+
+def committed_reports() -> dict:
+    return {k: v for k, v in stamps.folder_files(paths.REPORTS).items() if not k.startswith(("runs/", "failed/", "sweeps/"))}
+
+
+def refused(capsys, *argv) -> str:
+    """Run `perumig ARGV` in-process; it must refuse with exit code 2 and one line."""
+    assert cli.main(list(argv)) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("perumig: error: "), lines
+    return lines[0]
+
+
+@pytest.fixture
+def decoy(tmp_path):
+    """A user's folder holding a file that must survive."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my work")
+    return folder
+
+
+def survived(decoy) -> bool:
+    return (decoy / "notes.txt").read_text() == "my work" and sorted(p.name for p in decoy.iterdir()) == ["notes.txt"]
+
+
+def test_output_that_contains_the_working_directory_is_refused(capsys, decoy, monkeypatch):
+    working = decoy / "work"
+    working.mkdir()
+    monkeypatch.chdir(working)
+    assert "is or contains the working directory" in refused(capsys, "run", "flows", "--output", "..")
+    assert "is or contains the working directory" in refused(capsys, "run", "flows", "--output", ".")
+    assert (decoy / "notes.txt").read_text() == "my work" and working.is_dir()
+
+
+def test_output_dot_from_the_repository_is_refused(capsys, monkeypatch):
+    monkeypatch.chdir(paths.ROOT)
+    assert "is the repository itself" in refused(capsys, "run", "flows", "--output", ".")
+    assert "contains the repository" in refused(capsys, "run", "flows", "--output", "..")
+    assert (paths.ROOT / ".git").is_dir()
+
+
+def test_the_compendiums_own_folders_and_other_sections_are_refused(capsys, monkeypatch):
+    monkeypatch.chdir(paths.ROOT)
+    before = committed_reports()
+    assert "one of the compendium's own folders" in refused(capsys, "run", "flows", "--output", "reports")
+    assert "one of the compendium's own folders" in refused(capsys, "run", "flows", "--output", "data")
+    assert "kept for the run of government_response" in refused(capsys, "run", "flows", "--output",
+                                                                 "reports/government_response")
+    assert "inside reports/flows, a folder perumig published" in refused(capsys, "run", "flows", "--output",
+                                                                        "reports/flows/figures")
+    assert committed_reports() == before
+
+
+def test_a_link_a_file_and_a_users_folder_are_refused(capsys, decoy, tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(decoy, target_is_directory=True)
+    assert "is a symbolic link" in refused(capsys, "run", "flows", "--output", str(link))
+    assert "has no .perumig-published.json" in refused(capsys, "run", "flows", "--output", str(decoy))
+    assert "is a file, not a folder" in refused(capsys, "run", "flows", "--output", str(decoy / "notes.txt"))
+    assert survived(decoy)
+
+
+def test_sweep_refuses_a_users_folder_where_a_country_run_would_go(capsys, decoy):
+    (decoy.parent / "flows-COL").mkdir()
+    (decoy.parent / "flows-COL" / "mine.csv").write_text("1")
+    assert "flows-COL holds files perumig did not make" in refused(capsys, "sweep", "flows", "--countries", "COL",
+                                                                   "--output", str(decoy.parent))
+    assert (decoy.parent / "flows-COL" / "mine.csv").read_text() == "1" and survived(decoy)
+
+
+def test_a_published_folder_with_a_users_file_added_is_not_replaced(capsys, tmp_path):
+    published = tmp_path / "flows"
+    published.mkdir()
+    (published / "values.json").write_text("{}")
+    publish.write_marker(published, runner.run_identity("flows", {}))
+    (published / "my_notes.txt").write_text("mine")
+    line = refused(capsys, "run", "flows", "--output", str(published))
+    assert "did not write or that changed since it did (my_notes.txt)" in line
+    assert (published / "my_notes.txt").read_text() == "mine"
+
+
+def test_a_users_file_where_the_claims_table_goes_is_refused(capsys, tmp_path):
+    (tmp_path / "claims.csv").write_text("my claims")
+    assert "claims.csv exists and perumig did not write it" in refused(capsys, "run", "all", "--output", str(tmp_path))
+    assert (tmp_path / "claims.csv").read_text() == "my claims"
+
+
+@pytest.mark.parametrize("make", ["user_file", "folder", "missing_parent", "inside_published", "link"])
+def test_timings_never_overwrites_what_perumig_did_not_write(capsys, tmp_path, make):
+    target = {"user_file": tmp_path / "t.json", "folder": tmp_path, "missing_parent": tmp_path / "no" / "t.json",
+              "inside_published": paths.REPORTS / "flows" / "values.json", "link": tmp_path / "link.json"}[make]
+    if make == "user_file":
+        target.write_text("mine")
+    if make == "link":
+        (tmp_path / "elsewhere.json").write_text("mine")
+        target.symlink_to(tmp_path / "elsewhere.json")
+    before = stamps.file_digest(paths.REPORTS / "flows" / "values.json")
+    refused(capsys, "run", "flows", "--timings", str(target))
+    assert stamps.file_digest(paths.REPORTS / "flows" / "values.json") == before
+    if make == "user_file":
+        assert target.read_text() == "mine"
+    if make == "link":
+        assert (tmp_path / "elsewhere.json").read_text() == "mine"
+
+
+def test_timings_written_by_perumig_may_be_replaced(tmp_path):
+    target = tmp_path / "timings.json"
+    cli._write_timings(str(target), [])
+    first = target.read_text()
+    cli._check_timings(str(target))  # its own earlier file: accepted
+    assert '"made_by": "perumig"' in first
+
+
+@pytest.mark.parametrize("make", ["link", "folder"])
+def test_a_link_or_folder_in_place_of_the_lock_is_refused(capsys, tmp_path, monkeypatch, make):
+    lock = tmp_path / "perumig.lock"
+    (tmp_path / "decoy.txt").write_text("mine")
+    if make == "link":
+        lock.symlink_to(tmp_path / "decoy.txt")
+    else:
+        lock.mkdir()
+    monkeypatch.setattr(paths, "LOCK", lock)
+    with pytest.raises(UnsafePathError, match="perumig.lock"):
+        with locking.exclusive():
+            pass
+    assert "perumig.lock" in refused(capsys, "fetch")
+    assert (tmp_path / "decoy.txt").read_text() == "mine"
+    assert lock.is_symlink() if make == "link" else lock.is_dir() and not any(lock.iterdir())
