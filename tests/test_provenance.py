@@ -9,7 +9,7 @@ import yaml
 
 from perumig import paths
 from perumig.pipeline import cli
-from perumig.present import provenance
+from perumig.present import provenance, trail
 
 
 @pytest.fixture()
@@ -45,7 +45,7 @@ def test_the_recorder_follows_a_value_back_to_its_cell_function_and_table(tmp_pa
 
 
 def test_published_values_carry_their_provenance():
-    recorded = provenance.published_provenance()
+    recorded = trail.published_provenance()
     sections = set(recorded["section"])
     assert {"flows", "government_response", "economic_impact", "reproduction_report"} <= sections
     for column in provenance.PROVENANCE_COLUMNS:

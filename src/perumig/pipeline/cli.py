@@ -292,9 +292,9 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         _list()
         return 0
     if arguments.command == "explain":
-        from perumig.present import provenance
+        from perumig.present import trail
 
-        print(provenance.explain(arguments.key))
+        print(trail.explain(arguments.key))
         return 0
     if arguments.command == "build-data" and arguments.check:
         return _build_data(check=True, force=False)
