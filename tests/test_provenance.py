@@ -41,7 +41,6 @@ def test_the_recorder_follows_a_value_back_to_its_cell_function_and_table(tmp_pa
     assert row["cell"] == "c-2 (code cell 3)" and row["expression"] == "row.migrant_share_pct"
     assert row["functions"] == "perumig.sections.flows.migrant_share", "found through the loop and `share = share[...]`"
     assert row["tables"].startswith("undesa_destination[") and "migrant_share_pct" in row["tables"]
-    assert "undesa_locations[location_code, iso3]" in row["tables"]
 
 
 def test_published_values_carry_their_provenance():

@@ -7,7 +7,8 @@ Recording is automatic. When a notebook calls ``SectionReport.value``, :class:`R
 - the perumig functions that computed it: the calls in the statements that assigned the names the expression uses,
   followed back through the loops and cells the notebook ran;
 - the tables those functions read (``tables.load`` notes every load with the perumig functions that asked for it)
-  and their columns (the column names those functions' code spells out).
+  and their columns (the column names those functions' code spells out). A table that a cached helper loads once
+  (``places``' country list) is credited to the first function that needed it.
 
 The run writes these to ``data/values_sources.csv`` beside ``values.json``; ``present.trail`` reads them back
 (``perumig explain``). This module imports nothing of the sections, so recording adds no section to what a

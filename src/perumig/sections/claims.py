@@ -438,7 +438,7 @@ def method_text(tolerance_scale: float = 1.0) -> str:
     lines = [f"- **{verdict}**: {meaning}." for verdict, meaning in VERDICT_DEFINITIONS.items()]
     scale = f" (this run multiplies the rounding and the close band by {tolerance_scale:g})" if tolerance_scale != 1 else ""
     return ("**Verdicts.**\n\n" + "\n".join(lines) + "\n\n"
-            f"**Tolerances, defined once** (`sections/claims.py`){scale}: a number is reproduced within half a unit of its "
+            f"**Tolerances, defined once** (`sections/verdicts.py`){scale}: a number is reproduced within half a unit of its "
             "last printed digit (`printed_value`: \"1.3 million\" ± 50,000, \"12.4 percent\" ± 0.05; round numbers of a "
             "thousand or more in running text are rounded where their zeros start, table cells count every digit); a "
             f"bound (\"more than\", \"less than\") holds or not; the close band is {band:g} % of the published number; "
