@@ -77,7 +77,9 @@ def explain(key: str) -> str:
 
 
 def _value_lines(key: str, row, indent: str) -> list[str]:
-    lines = [f"{indent}{key} = {row['value']}  ({row['section']} run)",
+    value = row["value"]
+    shown = f"{value:.0f}" if isinstance(value, float) and value.is_integer() else value
+    lines = [f"{indent}{key} = {shown}  ({row['section']} run)",
              f"{indent}  source: {row['source']}",
              f"{indent}  written by {row['notebook']}, cell {row['cell']}: {row['expression']}"]
     if isinstance(row.get("functions"), str):
