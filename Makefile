@@ -6,6 +6,10 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# Tools whose dependencies conflict with the lock (cffconvert needs jsonschema<4) live in their own venv.
+TOOLS_BIN := .venv-tools/bin
+# The test of CITATION.cff runs this validator; set here, it fails rather than skips when the tool is missing.
+export PERUMIG_CFFCONVERT := $(abspath $(TOOLS_BIN)/cffconvert)
 export PATH := $(abspath $(BIN)):$(PATH)
 # Outputs must not depend on hash randomisation (set ordering); the kernels inherit this.
 export PYTHONHASHSEED := 0
@@ -20,7 +24,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 reproduce: $(BIN)/perumig
 	$(BIN)/perumig reproduce
 
-test: $(BIN)/perumig
+test: $(BIN)/perumig $(TOOLS_BIN)/cffconvert
 	$(BIN)/python -m pytest tests reports $(NBVAL) --ignore=reports/runs --ignore=reports/failed
 
 benchmark: $(BIN)/perumig
@@ -33,8 +37,13 @@ $(BIN)/perumig: requirements/lock.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
+$(TOOLS_BIN)/cffconvert: requirements/tools.txt
+	$(PYTHON) -m venv .venv-tools
+	$(TOOLS_BIN)/python -m pip install --quiet -r requirements/tools.txt
+	touch $@
+
 clean-env:
-	rm -rf $(VENV)
+	rm -rf $(VENV) .venv-tools
 
 # After changing requirements/lock.txt: write environment.yml's pip section from it.
 environment:

@@ -1,8 +1,10 @@
 """Shared fixtures. Raw files come from the local mirror (PERUMIG_DATA_MIRROR, or ../shared/data/raw)."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,15 @@ def data_mirror():
         pytest.exit(f"set {sources.MIRROR_ENV} to a folder holding the raw files (e.g. ../shared/data/raw)", returncode=4)
     os.environ[sources.MIRROR_ENV] = mirror
     return Path(mirror)
+
+
+@pytest.fixture
+def kernels():
+    """A temporary folder of the test's own for kernel folders (TMPDIR of the runs it starts), with a path
+    short enough for the kernels' sockets."""
+    folder = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_cli(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:

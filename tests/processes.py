@@ -1,4 +1,5 @@
-"""The processes a test started, followed through their children even after a parent is killed.
+"""What a test's runs leave behind: the processes it started, followed through their children even after
+a parent is killed, and scratch or kernel folders.
 
 A process whose parent dies is normally adopted by the system's first process, and its pid alone then
 says nothing about who started it. A test that makes itself a child subreaper (Linux) adopts them
@@ -14,6 +15,8 @@ import time
 from contextlib import contextmanager
 
 import psutil
+
+from perumig import publish
 
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -67,3 +70,9 @@ def wait_until_gone(exclude: set[int] = frozenset(), timeout: float = 10.0) -> l
         except psutil.NoSuchProcess:
             continue
     return survivors
+
+
+def leftovers(folder) -> list[str]:
+    """Scratch, retired and kernel folders anywhere under ``folder``."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if publish.LEFTOVER.match(p.name) or p.name.startswith(publish.KERNEL_RUNTIME_PREFIX))

@@ -7,9 +7,9 @@ refusal allowed is argparse's own, when an argument looks like an option or the 
 exit code 2 with its usage and an error line.
 
 Three properties: any text as the section; `-p` items for a real section (mostly values of each
-parameter's own type, in or out of range, plus at most one wild item); a `-f` file of any YAML, text
-or encoding. No notebook runs: the forked worker is replaced by a stub that reports success at once,
-so a combination of parameters that happens to be valid "runs" in a few milliseconds and publishes nothing.
+parameter's own type, in or out of range, plus at most one wild item); a `-f` file of any YAML
+(aliases included), text, encoding or bytes. No notebook runs: the forked worker is replaced by a stub
+that reports success at once, so a combination of parameters that happens to be valid "runs" in a few milliseconds and publishes nothing.
 """
 
 import functools
@@ -76,7 +76,7 @@ def output_folder():
         # A run found current is skipped without the section's own checks; every fuzzed run must meet them.
         patches.enter_context(mock.patch.object(runner.Job, "is_current", never_current))
         # The stub needs no papermill, whose import costs seconds.
-        patches.enter_context(mock.patch.object(runner, "_import_execution_stack", lambda: None))
+        patches.enter_context(mock.patch.object(runner, "import_execution_stack", lambda: None))
         # A private lock: a real `perumig run` elsewhere in the repository would otherwise make the
         # fuzzed runs wait and print a "waiting for" line.
         patches.enter_context(mock.patch.object(paths, "LOCK", Path(scratch) / "perumig.lock"))
@@ -174,6 +174,13 @@ DEEP_NESTING = st.builds(lambda opener, depth: opener * depth + "x", st.sampled_
 dump_yaml = functools.partial(yaml.safe_dump, sort_keys=False, allow_unicode=True)
 
 
+def shared_values(names):
+    """A mapping whose value holds one list several times: PyYAML writes it once with an anchor (&id001)
+    and then as aliases (*id001), the ingredient of an alias bomb."""
+    return st.builds(lambda name, shared, times: {name: [shared] * times},
+                     names, st.lists(YAML_SCALARS, min_size=1, max_size=3), st.integers(2, 4))
+
+
 def parameter_files(section_id):
     """YAML text for the section's `-f` file."""
     declared = DECLARED.get(section_id, EVERY_PARAMETER)
@@ -182,10 +189,13 @@ def parameter_files(section_id):
     })
     others = weighted((1, st.just({})), (1, st.dictionaries(YAML_KEYS, YAML_VALUES, max_size=3)))
     mappings = st.builds(lambda own, others: {**own, **others}, own, others)
-    return weighted((4, mappings.map(dump_yaml)), (1, YAML_VALUES.map(dump_yaml)), (1, TEXT), (1, DEEP_NESTING))
+    aliased = shared_values(st.sampled_from(list(declared)))
+    return weighted((4, mappings.map(dump_yaml)), (1, YAML_VALUES.map(dump_yaml)), (1, TEXT), (1, DEEP_NESTING),
+                    (1, aliased.map(dump_yaml)))
 
 
-# A parameter file saved by an editor that does not write UTF-8 is as likely as any YAML mistake.
+# A parameter file saved by an editor that does not write UTF-8 is as likely as any YAML mistake; now and
+# then the file is not text at all (any bytes, NUL bytes among them).
 FILE_ENCODINGS = weighted((4, st.just("utf-8")), (1, st.sampled_from(["utf-8-sig", "latin-1", "utf-16"])))
 
 ARGPARSE_ERROR = re.compile(r"^perumig( run)?: error: ", re.MULTILINE)
@@ -245,8 +255,10 @@ def test_parameter_file_gives_a_run_or_one_line(output_folder, data):
     section = data.draw(SECTIONS, label="section")
     document = data.draw(parameter_files(section), label="file content")
     encoding = data.draw(FILE_ENCODINGS, label="file encoding")
+    content = data.draw(weighted((8, st.just(document.encode(encoding, errors="replace"))), (1, st.binary())),
+                        label="file bytes")
     items = data.draw(typed_items(section, max_size=1), label="-p items")
     parameter_file = output_folder.parent / "parameters.yaml"
-    parameter_file.write_bytes(document.encode(encoding, errors="replace"))
+    parameter_file.write_bytes(content)
     assert_one_line_or_a_run(["run", section, "-f", str(parameter_file), *with_p_options(items),
                               "--output", str(output_folder), "--no-progress"])

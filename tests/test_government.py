@@ -11,6 +11,7 @@ decisions 2019, all origins, recognised 698, rejected 250, total 3,617; Venezuel
 import json
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import run_cli
@@ -128,7 +129,11 @@ def test_glm_recovers_a_known_odds_ratio():
     assert glm.loc["binomial", "ci_low"] < 2.25 < glm.loc["binomial", "ci_high"]
     assert glm.loc["binomial", "pearson_chi2_per_df"] == pytest.approx(0, abs=1e-9)
     by_peer = government.odds_ratios_by_peer(decisions, "AAA")
-    assert by_peer["peer_iso3"].tolist() == ["BBB"] and by_peer["odds_ratio"].iloc[0] == pytest.approx(2.25)
+    assert by_peer["peer_iso3"].tolist() == ["BBB"] and by_peer["quasi_odds_ratio"].iloc[0] == pytest.approx(2.25)
+    # No overdispersion here (the rates are exact): the beta-binomial's precision goes to its bound, where it is the
+    # binomial up to a finite-precision term and the optimiser's tolerance.
+    assert by_peer["odds_ratio"].iloc[0] == pytest.approx(2.25, rel=1e-3)
+    assert glm.loc["beta-binomial", "odds_ratio"] == pytest.approx(2.25, rel=1e-3)
 
 
 def test_glm_quasi_binomial_widens_intervals_by_the_dispersion():
@@ -139,7 +144,100 @@ def test_glm_quasi_binomial_widens_intervals_by_the_dispersion():
     assert quasi["odds_ratio"] == pytest.approx(binomial["odds_ratio"])
     assert quasi["ci_low"] < binomial["ci_low"] and quasi["ci_high"] > binomial["ci_high"]
     text = government.glm_summary(glm.reset_index(), government.odds_ratios_by_peer(decisions, "AAA"), "A")
-    assert "too narrow" in text
+    assert "too narrow" in text and "beta-binomial" in text and "nan" not in text.lower()
+
+
+def _beta_binomial_sample(rng, odds_ratio: float, precision: float, countries: int = 12, years: int = 10):
+    """Country-years whose rate is Beta(mu phi, (1 - mu) phi) around logit(mu) = -1 + log(OR) [country 0] + year
+    effect, with 50 to 20,000 decisions each (as different as UNHCR's)."""
+    from scipy import special
+
+    grid = pd.DataFrame([(c, t) for c in range(countries) for t in range(years)], columns=["country", "year"])
+    year_effect = np.linspace(-0.5, 0.5, years)[grid["year"]]
+    mean = special.expit(-1 + np.log(odds_ratio) * (grid["country"] == 0) + year_effect)
+    rate = rng.beta(mean * precision, (1 - mean) * precision)
+    trials = rng.integers(50, 20000, len(grid)).astype(float)
+    grid["trials"], grid["successes"] = trials, rng.binomial(trials.astype(int), rate).astype(float)
+    exog = pd.concat([pd.Series(1.0, index=grid.index, name="const"),
+                      (grid["country"] == 0).astype(float).rename("country"),
+                      pd.get_dummies(grid["year"].astype(str), prefix="year", drop_first=True, dtype=float)], axis=1)
+    return grid, exog
+
+
+def test_beta_binomial_recovers_known_parameters():
+    """Simulated with OR = 2.5 and precision 20 (intra-class correlation 1/21): over 20 samples the 95 % intervals
+    of the OR hold the truth about 95 % of the time and the precision is found within a quarter of its value;
+    the binomial intervals on the same samples are far too narrow to hold it as often."""
+    from perumig import statistics
+
+    rng = np.random.default_rng(5)
+    covered, binomial_covered, precisions = [], [], []
+    for _ in range(20):
+        grid, exog = _beta_binomial_sample(rng, odds_ratio=2.5, precision=20.0)
+        fit = statistics.beta_binomial(grid["successes"], grid["trials"], exog)
+        assert fit.converged
+        low, high = np.exp(fit.conf_int.loc["country"])
+        covered.append(low < 2.5 < high)
+        precisions.append(fit.precision)
+        import statsmodels.api as sm
+        binomial = sm.GLM(grid["successes"] / grid["trials"], exog, family=sm.families.Binomial(),
+                          var_weights=grid["trials"]).fit()
+        b_low, b_high = np.exp(binomial.conf_int().loc["country"])
+        binomial_covered.append(b_low < 2.5 < b_high)
+    assert np.mean(covered) >= 0.8
+    assert np.mean(binomial_covered) <= 0.5
+    assert np.median(precisions) == pytest.approx(20.0, rel=0.25)
+    assert fit.intraclass_correlation == pytest.approx(1 / (1 + fit.precision))
+
+
+def test_thin_countries_get_no_rate_no_interval_and_no_model():
+    """Honduras decided 26 Venezuelan claims (persons) in 2015-2022, fewer than MIN_DECISIONS."""
+    countries = ["PER", "COL", "BRA", "HND"]
+    decisions = government.venezuelan_decisions(countries, 2015, 2022)
+    by_country = government.recognition_by_country(decisions, countries, "PER").set_index("iso3")
+    assert by_country.loc["HND", "total_decisions"] == 26 < government.MIN_DECISIONS
+    assert by_country.loc["HND", ["recognition_rate_all_pct", "rate_ci_low_pct", "rate_ci_high_pct"]].isna().all()
+    assert by_country.loc[["PER", "COL", "BRA"], "rate_ci_low_pct"].notna().all()
+    assert by_country["share_of_peer_decisions_pct"].sum() == pytest.approx(100)
+    assert government.thin_countries(by_country.reset_index()) == ["HND"]
+    by_peer = government.odds_ratios_by_peer(decisions, "PER", countries).set_index("peer_iso3")
+    assert np.isnan(by_peer.loc["HND", "odds_ratio"]) and "not modelled" in by_peer.loc["HND", "note"]
+    assert by_peer.loc[["COL", "BRA"], "ci_low"].notna().all()
+    assert "HND" not in set(government._glm_data(decisions)["asylum_iso3"])
+    text = government.recognition_summary(by_country.reset_index(), "PER", 2015, 2022)
+    assert "Honduras decided 26" in text and "no interval" in text and "nan" not in text.lower()
+    assert "mostly a comparison with Brazil" in text  # Brazil: 85,043 of the peers' 109,692 decisions
+
+
+def test_rate_figure_draws_no_thin_country_and_no_line_through_a_missing_year():
+    """Brazil decided no Venezuelan claim (persons) in 2017: its line must break there."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    countries = ["PER", "BRA", "HND"]
+    decisions = government.venezuelan_decisions(countries, 2015, 2022)
+    by_country = government.recognition_by_country(decisions, countries, "PER")
+    lines = government.rate_lines(decisions, by_country, 2015, 2022)
+    assert set(lines["asylum_iso3"]) == {"PER", "BRA"}
+    fig = government.plot_recognition_rates(lines, by_country, "PER")
+    drawn = {container.get_label(): container.lines[0] for container in fig.axes[0].containers}
+    assert set(drawn) == {"Peru", "Brazil"}
+    brazil = pd.Series(drawn["Brazil"].get_ydata(), index=drawn["Brazil"].get_xdata())
+    assert np.isnan(brazil[2017]) and brazil.drop(2017).notna().all()
+    assert any("Honduras (26)" in text.get_text() for text in fig.axes[0].texts)
+    colours = [line.get_color() for line in drawn.values()]
+    assert len(set(colours)) == len(colours)
+
+
+def test_summaries_differ_with_the_data():
+    even = _made_up_decisions({"AAA": [20, 20, 20], "BBB": [20, 20, 20], "CCC": [20, 20, 20]})
+    apart = _made_up_decisions({"AAA": [60, 55, 65], "BBB": [10, 12, 8], "CCC": [11, 9, 10]})
+    texts = []
+    for decisions in (even, apart):
+        glm = government.recognition_glm(decisions, "AAA")
+        texts.append(government.glm_summary(glm, government.odds_ratios_by_peer(decisions, "AAA"), "A"))
+    assert "includes 1: the data do not separate" in texts[0] and "every interval includes 1" in texts[0]
+    assert "excludes 1." in texts[1] and "every interval excludes 1" in texts[1]
 
 
 def test_flows_and_applications():

@@ -145,7 +145,7 @@ def test_executed_notebook_is_written_at_start_and_end_only_even_when_it_fails(t
     import papermill
     from papermill.engines import NotebookExecutionManager
 
-    runner._import_execution_stack()
+    runner.import_execution_stack()
     writes = []
     real_save = NotebookExecutionManager.save
     monkeypatch.setattr(NotebookExecutionManager, "save", lambda self, **kw: writes.append(1) or real_save(self, **kw))
@@ -182,7 +182,7 @@ def test_sweep_tabulates_every_country(tmp_path):
 
     result = run_cli("sweep", "flows", "--countries", "COL,ECU", "--output", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    summary = pandas.read_csv(tmp_path / "flows-COL+ECU" / "summary.csv", keep_default_na=False)
+    summary = pandas.read_csv(tmp_path / "flows-sweep-COL+ECU" / "summary.csv", keep_default_na=False)
     assert list(summary.columns) == ["measure", "year", "COL", "ECU"]
     for code in ("COL", "ECU"):
         published = json.loads((tmp_path / f"flows-{code}" / "values.json").read_text())

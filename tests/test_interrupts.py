@@ -13,25 +13,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from processes import adopting_orphans, wait_until_gone
+from processes import adopting_orphans, leftovers, wait_until_gone
 
 from perumig import paths, publish, stamps
 
 STANDINS = Path(__file__).with_name("standins.py")
 STAND_INS = ("first", "second", "reader")
-
-
-@pytest.fixture
-def kernels():
-    """A temporary folder of the test's own for kernel folders, with a path short enough for sockets."""
-    folder = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def start(folder: Path, kernels: Path, upstream: float, reader: float, generation: int, *arguments: str):
@@ -46,12 +37,6 @@ def run_all(folder: Path, kernels: Path, generation: int, *extra: str):
     process = start(folder, kernels, 0.2, 0.2, generation, "run", "all", "--output", str(folder / "out"), *extra)
     out, err = process.communicate(timeout=120)
     return process.returncode, err
-
-
-def leftovers(folder: Path) -> list[str]:
-    """Scratch, retired and kernel folders anywhere under ``folder``."""
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if publish.LEFTOVER.match(p.name) or p.name.startswith(publish.KERNEL_RUNTIME_PREFIX))
 
 
 def generation_of(published: Path) -> int | None:

@@ -1,7 +1,13 @@
 """Parameter parsing and validation, before any kernel starts."""
 
+import os
+import resource
+import subprocess
+import sys
+
 import pytest
 
+from perumig import errors, paths
 from perumig.pipeline import params, runner
 from perumig.errors import ParameterError
 
@@ -137,3 +143,108 @@ def test_long_parameter_values_give_a_bounded_folder_name():
     assert len(first) <= runner.SLUG_LIMIT and len(second) <= runner.SLUG_LIMIT
     assert first != second and first.startswith("country-PER_peers-")
     assert runner.slug({"country": "COL"}) == "country-COL"
+
+
+def alias_bomb() -> bytes:
+    """Nine levels of nine aliases: 387 million values written out ("billion laughs")."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]" for level in range(1, 10)]
+    return "\n".join([*lines, "peers: *a9", ""]).encode()
+
+
+def run_bounded(*arguments: str) -> subprocess.CompletedProcess:
+    """`perumig ARGUMENTS` in a process limited to 2 GiB of memory and a minute.
+
+    The limits protect the machine when the bounds under test are missing: the alias bomb then grew
+    to 2.7 GB, and `-f /dev/zero` reads until memory runs out.
+    """
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "perumig", *arguments], capture_output=True, text=True,
+                          timeout=60, preexec_fn=limit_memory, cwd=paths.ROOT)
+
+
+def hostile_file(tmp_path, kind: str) -> str:
+    if kind in ("/dev/zero", "/dev/urandom"):
+        return kind
+    target = tmp_path / f"{kind}.yaml"
+    if kind == "alias-bomb":
+        target.write_bytes(alias_bomb())
+    elif kind == "huge-but-valid":  # valid YAML whose one parameter is wrong, so that no run starts
+        target.write_text("country: XYZ\n" + "# a comment line of padding\n" * 10_000)
+    elif kind == "deeply-nested":
+        target.write_text("peers: " + "[" * 50 + "COL" + "]" * 50 + "\n")
+    elif kind == "nul-bytes":
+        target.write_bytes(b"country: PER\x00\n")
+    elif kind == "directory":
+        target.mkdir()
+    elif kind == "named-pipe-without-writer":
+        os.mkfifo(target)
+    return str(target)
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("alias-bomb", "uses a YAML alias (*a0, line 2); write each value out in full"),
+        ("/dev/zero", "contains NUL bytes"),
+        ("/dev/urandom", "contains NUL bytes"),
+        ("huge-but-valid", f"is larger than {params.MAX_FILE_BYTES // 1024} KiB"),
+        ("deeply-nested", f"nests values more than {params.MAX_NESTING} levels deep"),
+        ("nul-bytes", "contains NUL bytes"),
+        ("directory", "cannot be read (Is a directory)"),
+        ("named-pipe-without-writer", "must hold name: value pairs"),  # read as empty instead of waiting
+    ],
+)
+def test_hostile_parameter_files_are_refused_in_one_line(tmp_path, kind, message):
+    result = run_bounded("run", "government_response", "-f", hostile_file(tmp_path, kind))
+    assert result.returncode == 2, result.stderr[-2000:]
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("perumig: error: parameter file") and message in line, line
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e400", float("inf"), float("nan")])
+def test_tolerance_scale_must_be_finite(value):
+    with pytest.raises(ParameterError, match=r"tolerance_scale: .* is not a finite number; give a number such as 1.0"):
+        runner.validated_parameters(runner.section("reproduction_report"), {"tolerance_scale": value})
+
+
+@pytest.mark.parametrize("section", list(runner.SECTIONS.values()), ids=lambda s: s.id)
+def test_no_float_parameter_takes_a_non_finite_value(section):
+    """Checked where values are typed, so that a float parameter added later is covered too."""
+    for parameter in params.declared(section.path).values():
+        if isinstance(parameter.default, float):
+            for value in ("inf", "nan", "-Infinity", "1e999", float("inf"), float("nan")):
+                with pytest.raises(ParameterError, match="is not a finite number"):
+                    params.coerce(parameter, value)
+
+
+@pytest.mark.parametrize(
+    "given, fragment",
+    [
+        ({"country": "A" * 100_000}, "country: the value is longer than 2000 characters"),
+        ({"peers": ["COL"] * 1000}, "peers: the value is longer than 2000 characters"),
+        ({"peers": "COL," * 1000}, "peers: the value is longer than 2000 characters"),
+        ({"peers": ["COL", "A" * 100_000]}, "peers: the value is longer than 2000 characters"),
+        ({"contry" * 20_000: "PER"}, "unknown parameter 'contry"),
+    ],
+    ids=["long-string", "long-list", "long-list-as-text", "long-item", "long-unknown-name"],
+)
+def test_long_values_give_a_short_message(given, fragment):
+    with pytest.raises(ParameterError) as error:
+        runner.validated_parameters(runner.section("government_response"), given)
+    assert fragment in str(error.value) and len(str(error.value)) < 300, str(error.value)[:300]
+
+
+def test_values_are_cut_before_they_are_shown():
+    """A message quotes a few items of a huge value, without writing the value out first."""
+    nested = ["x"] * 9
+    for _ in range(9):
+        nested = [nested] * 9  # 9**10 values written out: what the alias bomb builds
+    quoted = errors.shown(nested)
+    assert quoted.startswith("[[[") and len(quoted) <= 63
+    assert errors.shown("A" * 10**8).startswith("'AAA") and len(errors.shown("A" * 10**8)) <= 63
+    assert errors.shown(10**5000) == "a number too long to show"
+    with pytest.raises(ParameterError, match="longer than 2000 characters"):
+        params.coerce(params.Parameter("peers", ["COL"], ""), nested)

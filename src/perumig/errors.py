@@ -4,6 +4,9 @@ The command line prints ``str(error)`` on one line and exits with ``exit_code``;
 traceback for these.
 """
 
+import errno
+import reprlib
+
 
 class PerumigError(Exception):
     """Base class of every error the compendium reports to its user."""
@@ -23,6 +26,10 @@ class UnsafePathError(ParameterError):
 
 class DataSourceError(PerumigError):
     """A raw file is missing, cannot be fetched or fails its checksum."""
+
+
+class WriteError(PerumigError):
+    """A file could not be written (a full disk, a quota, a read-only folder); what was published before is unchanged."""
 
 
 class DataValidationError(PerumigError):
@@ -59,3 +66,37 @@ class InterruptedRun(PerumigError):
         elif not published:
             parts.append("nothing was changed")
         return "; ".join(parts)
+
+def reason(error: Exception) -> str:
+    """An exception in a few words: what the operating system said ("No space left on device"), or
+    the error's type and the start of its first line."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    first_line = next(iter(str(error).splitlines()), "")
+    return f"{type(error).__name__}: {first_line[:80]}" if first_line else type(error).__name__
+
+
+def write_failed(what: str, command: str, error: OSError) -> WriteError:
+    """The error for an OSError met while writing ``what``: what failed, why, and how to fix it."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free disk space"
+    else:
+        fix = f"check {error.filename}" if error.filename else "make sure the folder is writable"
+    return WriteError(f"could not write {what} ({reason(error)}): {fix} and run `{command}` again; "
+                      "what was there before is unchanged")
+
+
+def shown(value, limit: int = 60) -> str:
+    """A value as a message quotes it: a repr cut short without ever building the full text.
+
+    A value typed by a user can be anything YAML or a command line gives: a string of 100,000
+    characters, a list nested a hundred levels deep, an integer too long to print.
+    """
+    brief = reprlib.Repr()
+    brief.maxlevel, brief.maxstring, brief.maxother = 3, limit, limit
+    brief.maxlist = brief.maxtuple = brief.maxdict = brief.maxset = 6
+    try:
+        text = brief.repr(value)
+    except ValueError:  # an int of more than 4300 digits has no repr
+        return "a number too long to show"
+    return text if len(text) <= limit else f"{text[:limit]}..."

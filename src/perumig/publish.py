@@ -244,7 +244,12 @@ def swap_in(built: Path, target: Path) -> None:
         else:
             retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-", dir=target.parent))
             target.rename(retired / target.name)
-            built.rename(target)
+            try:
+                built.rename(target)
+            except OSError:  # rare (a folder that cannot grow on a full disk), but the old target must come back
+                (retired / target.name).rename(target)
+                retired.rmdir()
+                raise
         if retired.is_dir() and not retired.is_symlink():
             shutil.rmtree(retired, ignore_errors=True)
         else:

@@ -16,7 +16,7 @@ import pyreadr
 
 from perumig import paths, publish, stamps
 from perumig.data import sources, tables
-from perumig.errors import DataSourceError
+from perumig.errors import DataSourceError, write_failed
 from perumig.data.schemas import PROCESSED_TABLES
 
 IMS_HEADER_ROWS = 10  # the IMS workbooks put their column header on Excel row 11
@@ -283,10 +283,13 @@ def build_data() -> list[Path]:
     Everything is built in a scratch folder first, so a failure (a corrupted raw file, a schema
     error) leaves the committed data as they were.
     """
-    with publish.scratch_beside(paths.DATA / "processed-build") as scratch:
-        _build_into(_scratch_data_dir(scratch))
-        publish.publish_folder(scratch / "processed", paths.PROCESSED, PROCESSED_IDENTITY)
-        publish.replace_file(scratch / "datapackage.json", paths.DATAPACKAGE)
+    try:
+        with publish.scratch_beside(paths.DATA / "processed-build") as scratch:
+            _build_into(_scratch_data_dir(scratch))
+            publish.publish_folder(scratch / "processed", paths.PROCESSED, PROCESSED_IDENTITY)
+            publish.replace_file(scratch / "datapackage.json", paths.DATAPACKAGE)
+    except OSError as exc:
+        raise write_failed("data/processed/", "perumig build-data", exc) from None
     tables.forget_loaded()
     stamps.record_processed_data()
     return [paths.PROCESSED / f"{spec.name}.csv" for spec in PROCESSED_TABLES] + [paths.DATAPACKAGE]

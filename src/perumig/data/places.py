@@ -7,7 +7,7 @@ from functools import cache
 import pandas as pd
 
 from perumig.data import tables
-from perumig.errors import ParameterError
+from perumig.errors import ParameterError, shown
 
 WORLD = 900
 LATIN_AMERICA_AND_CARIBBEAN = 1830  # UN DESA's SDG region
@@ -30,7 +30,7 @@ def check_iso3(code: str, parameter: str = "country") -> str:
     candidate = str(code).strip().upper()
     if candidate not in _countries().index:
         raise ParameterError(
-            f"{parameter}: '{code}' is not an ISO3 code of a country or area in UN DESA's list "
+            f"{parameter}: {shown(code)} is not an ISO3 code of a country or area in UN DESA's list "
             f"(e.g. PER, COL, CHL, ECU, ESP); see data/processed/undesa_locations.csv"
         )
     return candidate
@@ -47,6 +47,11 @@ def name(iso3: str) -> str:
 def members(sdg_region_code: int) -> set[str]:
     """ISO3 codes of the countries and areas of an SDG region."""
     return set(_countries().index[_countries()["sdg_region_code"] == sdg_region_code])
+
+
+def subregion_members(subregion_code: int) -> set[str]:
+    """ISO3 codes of the countries and areas of a UN DESA subregion (South America is 931)."""
+    return set(_countries().index[_countries()["subregion_code"] == subregion_code])
 
 
 def region_key(location_code: int) -> str:

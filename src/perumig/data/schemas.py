@@ -398,6 +398,14 @@ TRANSCRIBED_TABLES: list[TableSpec] = [
             "estimate_text": _col(str, "Estimate or direction in the seed's words."),
             "direction": _col(str, "Effect on the host outcome.",
                               checks=pa.Check.isin(["positive", "negative", "none", "mixed", "descriptive"])),
+            "study": _col(str, "The study the statement reports, named as the seed cites it (empty where the seed "
+                               "names none; several where an expectation cites several).", nullable=True),
+            "statement": _col(str, "What kind of statement it is (the compendium's reading of the seed's wording): "
+                                   "finding or projection of a cited study; restatement of an earlier finding ('in "
+                                   "other words'); the paper's own synthesis; an expectation ('can also be expected', "
+                                   "'could'); a claim about the general literature; a statement citing no study.",
+                              checks=pa.Check.isin(["finding", "projection", "restatement", "synthesis", "expectation",
+                                                    "literature", "uncited"])),
             "reference_year": _col("Int64", "Year the finding refers to, where stated.", nullable=True),
         },
         unique=["finding_id"],

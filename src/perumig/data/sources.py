@@ -8,7 +8,7 @@ used instead of the network when given; machines without internet rely on it.
 from __future__ import annotations
 
 import os
-import shutil
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from perumig import paths, stamps
-from perumig.errors import DataSourceError
+from perumig.errors import DataSourceError, PerumigError, reason, write_failed
 
 MIRROR_ENV = "PERUMIG_DATA_MIRROR"
 
@@ -45,8 +45,15 @@ class Source:
 @cache
 def registry() -> dict[str, Source]:
     """All registered raw sources by id."""
-    entries = yaml.safe_load(paths.SOURCES_REGISTRY.read_text(encoding="utf-8"))["sources"]
-    return {e["id"]: Source(**{**e, "mirrors": tuple(e["mirrors"])}) for e in entries}
+    name = paths.input_name(paths.SOURCES_REGISTRY)
+    try:
+        entries = yaml.safe_load(paths.SOURCES_REGISTRY.read_text(encoding="utf-8"))["sources"]
+        return {e["id"]: Source(**{**e, "mirrors": tuple(e["mirrors"])}) for e in entries}
+    except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError) as exc:  # ValueError: not UTF-8
+        raise DataSourceError(
+            f"{name}, the registry of raw sources, cannot be read ({reason(exc)}); "
+            f"restore the committed copy with `git checkout -- {name}`"
+        ) from None
 
 
 def source(source_id: str) -> Source:
@@ -73,21 +80,31 @@ def mirror_dir(explicit: str | os.PathLike | None = None) -> Path | None:
     return mirror
 
 
+def _mirror_chunks(mirror_file: Path, url: str):
+    """The bytes of a mirror file; an error reading them names the mirror file, not the download URL."""
+    try:
+        with open(mirror_file, "rb") as source:
+            while chunk := source.read(1 << 20):
+                yield chunk
+    except OSError as exc:
+        raise DataSourceError(
+            f"cannot read '{mirror_file}' in the data mirror ({reason(exc)}): make it readable or replace it "
+            f"with the file from {url}, or unset {MIRROR_ENV} to download it"
+        ) from None
+
+
 def _copy_from_mirror(mirror_file: Path):
     """A pooch downloader that copies a file of the local mirror instead of using the network."""
 
     def download(url: str, output_file, pooch_instance) -> None:  # signature required by pooch
         if not mirror_file.is_file():
             raise DataSourceError(
-                f"'{mirror_file.name}' is missing from the data mirror (expected at {mirror_file}); "
+                f"'{mirror_file.name}' is missing from the data mirror (expected a file at {mirror_file}); "
                 f"put the file there or unset {MIRROR_ENV} to download it from {url}"
             )
-        with open(mirror_file, "rb") as src:
-            if isinstance(output_file, (str, os.PathLike)):
-                with open(output_file, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-            else:
-                shutil.copyfileobj(src, output_file)
+        with open(output_file, "wb") if isinstance(output_file, (str, os.PathLike)) else nullcontext(output_file) as copy:
+            for chunk in _mirror_chunks(mirror_file, url):
+                copy.write(chunk)
 
     return download
 
@@ -99,6 +116,7 @@ def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
     if stamps.file_digest(target) == entry.sha256:
         return target  # already here and intact: no need to import pooch (a second) to say so
     import pooch  # deferred: pooch pulls in tqdm, whose notebook import warns inside kernels
+    import requests  # pooch's HTTP client: its errors are OSErrors too
 
     pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." line is misleading for mirror copies
     local_mirror = mirror_dir(mirror)
@@ -119,7 +137,7 @@ def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
                 progressbar=False,
             )
             return Path(fetched)
-        except DataSourceError:
+        except PerumigError:
             raise
         except ValueError as exc:
             if "hash" not in str(exc).lower():
@@ -131,6 +149,8 @@ def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
                 f"with the file from {entry.url} (see data/sources.yaml) and run `perumig fetch` again"
             ) from None
         except Exception as exc:  # network errors differ by backend; keep trying the next mirror
+            if isinstance(exc, OSError) and not isinstance(exc, requests.RequestException):  # not the network's: ours
+                raise write_failed(paths.input_name(target), "perumig fetch", exc) from None
             errors.append(f"{url}: {type(exc).__name__}")
     raise DataSourceError(
         f"could not download '{entry.path}' (source '{entry.id}') from {len(errors)} location(s) "

@@ -17,7 +17,7 @@ import pandera.errors
 
 from perumig import paths, stamps
 from perumig.data import sources
-from perumig.errors import DataValidationError
+from perumig.errors import DataValidationError, reason
 from perumig.data.schemas import TableSpec, all_tables
 
 # Every data file this process has read (provenance name -> sha256): a section run lists them in its
@@ -137,22 +137,39 @@ def forget_loaded() -> None:
     _load_cached.cache_clear()
 
 
+def _damaged_package(exc: Exception) -> DataValidationError:
+    name = paths.input_name(paths.DATAPACKAGE)
+    return DataValidationError(
+        f"{name}, the record of the tables' checksums, cannot be read ({reason(exc)}); restore the committed "
+        f"copy with `git checkout -- {name}`, or rebuild it with `perumig build-data`"
+    )
+
+
 def _package() -> dict:
     if not paths.DATAPACKAGE.is_file():
         raise DataValidationError(f"{paths.DATAPACKAGE} is missing: run `perumig build-data` to recreate it")
-    return json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    try:
+        return json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, not UTF-8
+        raise _damaged_package(exc) from None
 
 
 @cache
 def _recorded_hashes() -> dict[str, str]:
-    return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in _package()["resources"]}
+    try:
+        return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in _package()["resources"]}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _damaged_package(exc) from None
 
 
 @cache
 def _seed_hashes() -> dict[str, str]:
-    return {source["path"].removeprefix("seeds/"): source["hash"].removeprefix("sha256:")
-            for resource in _package()["resources"] for source in resource["sources"]
-            if source.get("path", "").startswith("seeds/") and "hash" in source}
+    try:
+        return {source["path"].removeprefix("seeds/"): source["hash"].removeprefix("sha256:")
+                for resource in _package()["resources"] for source in resource.get("sources", [])
+                if source.get("path", "").startswith("seeds/") and "hash" in source}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _damaged_package(exc) from None
 
 
 def recorded_seed_hash(seed_file: str) -> str | None:

@@ -8,12 +8,12 @@ import json
 import os
 import signal
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from perumig import paths
-from perumig.errors import InterruptedRun, ParameterError, PerumigError
+from perumig.errors import InterruptedRun, ParameterError, PerumigError, reason
 from perumig.pipeline import params
 from perumig.sections import SECTIONS, section
 
@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     executor.add_argument("-j", "--jobs", type=int, metavar="N",
                           help="notebooks run at once (default: one more than the number of cores)")
     executor.add_argument("--timings", metavar="FILE", help="write each run's wall time and kernel peak memory as JSON")
+    executor.add_argument("--executor", choices=("local", "dask"), default=None,
+                          help="where notebooks run: forked processes here (local, the default) or Dask distributed "
+                               "(a local cluster, or the one at --scheduler)")
+    executor.add_argument("--scheduler", metavar="ADDRESS",
+                          help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies --executor dask; "
+                               "with --executor dask and no address: $PERUMIG_DASK_SCHEDULER, else a local cluster)")
     parameters = argparse.ArgumentParser(add_help=False)
     parameters.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                             help="set a parameter (repeatable); lists are comma-separated, e.g. peers=COL,CHL")
@@ -49,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                                 help="run a section for many countries in parallel and tabulate the results")
     sweep.add_argument("section", help="a section with a country parameter")
     sweep.add_argument("--countries", required=True, metavar="LIST",
-                       help="comma-separated ISO3 codes, or 'hosts': the largest Latin American hosts of Venezuelans")
+                       help="comma-separated ISO3 codes, or a preset: hosts (the largest Latin American hosts of "
+                            "Venezuelans), lac, south-america, all (every country the section can run for)")
     sweep.add_argument("--output", metavar="DIR", help="publish the runs and the tables here instead of reports/")
     commands.add_parser("fetch", parents=[writer], help="fetch and checksum every registered raw file into data/raw/")
     build = commands.add_parser("build-data", parents=[writer],
@@ -117,12 +124,32 @@ def _execute(jobs, arguments: argparse.Namespace, progress: bool = False, raise_
     from perumig.pipeline import runner
 
     try:
-        return runner.execute(jobs, force=arguments.force, workers=_jobs(arguments), progress=progress,
-                              report=lambda line: print(f"perumig: {line}", file=sys.stderr, flush=True),
-                              raise_on_failure=raise_on_failure)
+        with _backend(arguments) as backend:
+            return runner.execute(jobs, force=arguments.force, workers=_jobs(arguments), progress=progress,
+                                  report=lambda line: print(f"perumig: {line}", file=sys.stderr, flush=True),
+                                  backend=backend, raise_on_failure=raise_on_failure)
     finally:
         if arguments.timings:
             _write_timings(arguments.timings, jobs)
+
+
+@contextmanager
+def _backend(arguments: argparse.Namespace):
+    """None (the runner's local workers) or a Dask backend, closed afterwards."""
+    chosen = arguments.executor or ("dask" if arguments.scheduler else "local")
+    if chosen == "local":
+        if arguments.scheduler:
+            raise ParameterError("--scheduler is a Dask address; it cannot be used with --executor local")
+        yield None
+        return
+    from perumig.pipeline import dask_backend
+
+    backend = dask_backend.DaskBackend.connect(arguments.scheduler or os.environ.get(dask_backend.SCHEDULER_ENV),
+                                               _jobs(arguments))
+    try:
+        yield backend
+    finally:
+        backend.close()
 
 
 TIMINGS_KIND = "timings"
@@ -182,7 +209,7 @@ def _plan(arguments: argparse.Namespace) -> list | None:
             jobs = [runner.Job(section(arguments.section), _given_parameters(arguments), arguments.output)]
     elif arguments.command == "sweep":
         section(arguments.section)
-        jobs = sweep.plan(arguments.section, sweep.countries(_swept(arguments)), _given_parameters(arguments),
+        jobs = sweep.plan(arguments.section, sweep.countries(_swept(arguments), arguments.section), _given_parameters(arguments),
                           arguments.output)
     else:
         return None
@@ -253,6 +280,28 @@ def _interrupt(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here rather than at exit, so that a closed pipe is caught below
+        return code
+    except BrokenPipeError:
+        # The reader went away (`perumig list | head -1`): stop quietly, with the status of a program
+        # ended by SIGPIPE (128 + 13), as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as error:  # the places that know what they were writing say so themselves (errors.WriteError)
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"perumig: error: {reason(error)}{where}; check free disk space and permissions, then run the command again",
+              file=sys.stderr)
+        return 1
+
+
+def _report_interruption() -> int:
+    print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
+    return InterruptedRun.exit_code
+
+
+def _main(argv: list[str] | None) -> int:
     arguments = _parser().parse_args(argv)
     PUBLISHED.clear()
     # SIGTERM stops a command as Ctrl-C does: scratch folders are removed, nothing half-made is published.
@@ -264,18 +313,15 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except PerumigError as error:
         if _interrupted:
-            print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
-            return InterruptedRun.exit_code
+            return _report_interruption()
         # One line, whatever the user typed into the message (a value with a line break, say).
         print(f"perumig: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
-        return InterruptedRun.exit_code
+        return _report_interruption()
     except Exception:
         if _interrupted:  # a library turned the interruption into another error on its way up
-            print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
-            return InterruptedRun.exit_code
+            return _report_interruption()
         raise
     finally:
         for stop, handler in previous.items():

@@ -205,8 +205,7 @@ def _become_kernel(request: dict, start_folder: str) -> None:
         signal.signal(stop, signal.SIG_DFL)
     os.environ.clear()
     os.environ.update(request["env"])
-    # As jupyter_client's launcher does: the kernel then ends when its parent (this server) ends.
-    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    os.environ["JPY_PARENT_PID"] = str(os.getppid())  # as jupyter_client's launcher sets it, for the kernel's parent
     os.chdir(request["cwd"])
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -240,6 +239,10 @@ def _import_as_in_a_kernel(modules: list[str]) -> None:
 def _serve(address: str, parent: int, modules: list[str]) -> None:
     die_with_parent(parent)
     start_folder = os.getcwd()
+    # The kernels' parent is this server; ipykernel reads the variable when it is imported (below), as
+    # its default for the process to watch: a kernel ends when the server ends, as one started by
+    # jupyter_client ends with the process that started it.
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
     _import_as_in_a_kernel(["ipykernel.kernelapp", *modules])
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they end
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:

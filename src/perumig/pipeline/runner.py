@@ -192,6 +192,7 @@ class Outcome:
     seconds: float = 0.0
     kernel_peak_mib: float | None = None
     message: str = ""
+    reason: str = ""  # for a failure: what went wrong, in a few words (the message adds where things are)
 
     def line(self) -> str:
         where = shown(self.job.target)
@@ -223,7 +224,7 @@ def _environment(values: dict[str, str]):
 
 
 @cache
-def _import_execution_stack() -> None:
+def import_execution_stack() -> None:
     """Import papermill, register its engine and warm up nbconvert once, before the workers are forked.
 
     jsonschema (through nbformat) imports rfc3987-syntax when it is installed, which builds 38
@@ -457,7 +458,7 @@ class LocalBackend:
         return self.fork_server
 
     def _fork(self, job: Job, folder: Path, warm: bool) -> _Running:
-        _import_execution_stack()
+        import_execution_stack()
         server = self._kernel_server(job)
         runtime = publish.new_kernel_runtime()
         parent_end, worker_end = self.context.Pipe()
@@ -578,7 +579,8 @@ def _settle_without_running(job: Job, finished: dict[str, Outcome], force: bool)
     """The outcome of a job that needs no worker: an upstream job failed, or nothing changed."""
     unfinished = [key for key in job.after if finished[key].status not in ("ran", "skipped")]
     if unfinished:
-        return Outcome(job, "not run", message=f"it reads {', '.join(unfinished)}, which did not finish")
+        reason = f"it reads {', '.join(unfinished)}, which did not finish"
+        return Outcome(job, "not run", message=reason, reason=reason)
     if not force and job.is_current():
         return Outcome(job, "skipped")
     job.validate()
@@ -593,11 +595,11 @@ def _conclude(job: Job, folder: Path, result: tuple) -> Outcome:
             try:
                 _publish(job, folder)
             except PerumigError as refusal:  # the destination changed while the run executed
-                return Outcome(job, "failed", seconds, peak, f"not published: {refusal}")
+                return Outcome(job, "failed", seconds, peak, f"not published: {refusal}", reason=str(refusal))
             return Outcome(job, "ran", seconds, peak)
         if status == "failed":
-            message = _keep_failed(job, folder, message)
-        return Outcome(job, status, seconds, peak, message)
+            return Outcome(job, status, seconds, peak, _keep_failed(job, folder, message), reason=message)
+        return Outcome(job, status, seconds, peak, message, reason=message)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -638,7 +640,7 @@ def execute(jobs: list[Job], force: bool = False, workers: int | None = None, pr
     own_backend = backend is None
     backend = backend or LocalBackend(workers or DEFAULT_WORKERS, progress)
     if isinstance(backend, LocalBackend) and any(will_run.values()):
-        _import_execution_stack()  # before the stop handlers: a Ctrl-C during these seconds-long imports ends it at once
+        import_execution_stack()  # before the stop handlers: a Ctrl-C during these seconds-long imports ends it at once
     finished: dict[str, Outcome] = {}
     folders: dict[str, Path] = {}
     pending = list(jobs)

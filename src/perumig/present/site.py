@@ -15,6 +15,7 @@ from pathlib import Path
 
 from perumig import __version__, paths, publish, stamps
 from perumig.data import sources
+from perumig.errors import write_failed
 
 PAGES = {
     "index": "Home",
@@ -239,10 +240,13 @@ def build_site(site: Path = paths.SITE, force: bool = True) -> Path | None:
     inputs = stamp_inputs()
     if not force and stamps.is_current(site, inputs):
         return None
-    with publish.scratch_beside(site) as scratch:
-        _render_into(scratch)
-        stamps.write(scratch, inputs)
-        publish.publish_folder(scratch, site, {"kind": "site"})
+    try:
+        with publish.scratch_beside(site) as scratch:
+            _render_into(scratch)
+            stamps.write(scratch, inputs)
+            publish.publish_folder(scratch, site, {"kind": "site"})
+    except OSError as exc:
+        raise write_failed(f"the website {paths.input_name(site)}/", "perumig site", exc) from None
     return site
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from perumig import paths
-from perumig.errors import ParameterError
+from perumig.errors import ParameterError, shown
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def section(section_id: str) -> Section:
     try:
         return SECTIONS[section_id]
     except KeyError:
-        raise ParameterError(f"unknown section {section_id!r}; choose one of: {', '.join(SECTIONS)}, all") from None
+        raise ParameterError(f"unknown section {shown(section_id)}; choose one of: {', '.join(SECTIONS)}, all") from None
 
 
 def check_country(params: dict[str, Any], name: str = "country") -> None:
@@ -72,7 +72,7 @@ def check_countries(params: dict[str, Any], name: str, minimum: int = 1) -> None
 
 def check_choice(params: dict[str, Any], name: str, choices: list) -> None:
     if params[name] not in choices:
-        raise ParameterError(f"{name}: {params[name]!r} is not one of {', '.join(map(str, choices))}")
+        raise ParameterError(f"{name}: {shown(params[name])} is not one of {', '.join(map(str, choices))}")
 
 
 def check_int_range(params: dict[str, Any], name: str, low: int, high: int) -> None:

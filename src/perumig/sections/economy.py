@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from perumig import statistics
 from perumig.data import places, schemas, tables
 from perumig.sections import flows
 from perumig.errors import ParameterError
@@ -62,42 +63,95 @@ DIRECTION_ORDER = ["positive", "none", "mixed", "negative", "descriptive"]
 # Evidence (the paper's Sec. 5 and the later news), as data.
 
 
+# Statements that are evidence: what a cited study found or projected. Restatements, the paper's own synthesis,
+# expectations, claims about the literature in general and uncited statements are shown but not counted.
+EVIDENCE_STATEMENTS = ("finding", "projection")
+STATEMENT_ORDER = ["finding", "projection", "restatement", "synthesis", "expectation", "literature", "uncited"]
+STATEMENT_WORDS = {  # (one, several)
+    "restatement": ("restatement of an earlier finding", "restatements of earlier findings"),
+    "synthesis": ("sentence of the paper's own synthesis", "sentences of the paper's own synthesis"),
+    "expectation": ("expectation", "expectations"),
+    "literature": ("claim about the literature in general", "claims about the literature in general"),
+    "uncited": ("statement citing no study", "statements citing no study"),
+}
+# The paper's synthesis speaks of employment and security (Sec. 5); wages are the other labour-market outcome.
+FOCUS_OUTCOMES = ("employment", "wages", "crime")
+
+
 def evidence() -> pd.DataFrame:
-    """Every finding with who states it: the paper, or an opinion piece whose facts are reported with attribution."""
+    """Every statement with who makes it (the paper, or an opinion piece reported with attribution), the study it
+    reports and whether it counts as evidence (`EVIDENCE_STATEMENTS`)."""
     frame = tables.load("evidence_section5")
     frame["seed"] = np.where(frame["seed_file"] == schemas.PAPER, "paper", "news")
     frame["source"] = frame["seed_file"].map(schemas.seed_label) + ", " + frame["seed_section"]
+    frame["evidence"] = frame["statement"].isin(EVIDENCE_STATEMENTS) & frame["study"].notna()
     return frame
+
+
+def _counted(count: int, words: tuple[str, str]) -> str:
+    return f"{count} {words[0] if count == 1 else words[1]}"
 
 
 def evidence_counts(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings per seed, outcome and direction, zeros included so the grid is complete."""
+    """Per seed, outcome and direction: all statements, and the distinct studies whose findings or projections
+    (the statements counted as evidence) are in that cell. Zeros included so the grid is complete.
+
+    A study can be in several cells (one study, several outcomes); the counts are the compendium's, not the paper's.
+    """
     grid = pd.MultiIndex.from_product([["paper", "news"], OUTCOME_ORDER, DIRECTION_ORDER],
                                       names=["seed", "outcome", "direction"])
-    counts = findings.groupby(["seed", "outcome", "direction"]).size().reindex(grid, fill_value=0)
-    frame = counts.rename("findings").reset_index()
-    frame["source"] = EVIDENCE_SOURCE
+    keys = ["seed", "outcome", "direction"]
+    statements = findings.groupby(keys).size().reindex(grid, fill_value=0)
+    studies = findings[findings["evidence"]].groupby(keys)["study"].nunique().reindex(grid, fill_value=0)
+    frame = pd.DataFrame({"statements": statements, "studies": studies}).reset_index()
+    frame["source"] = EVIDENCE_SOURCE + "; studies counted by the compendium"
     return frame
 
 
+def statement_kinds(findings: pd.DataFrame) -> pd.DataFrame:
+    """Statements per seed and kind, with the distinct studies behind the ones counted as evidence."""
+    table = pd.crosstab(findings["statement"], findings["seed"]).reindex(STATEMENT_ORDER, fill_value=0)
+    table = table.reindex(columns=["paper", "news"], fill_value=0)
+    table["counted_as_evidence"] = table.index.isin(EVIDENCE_STATEMENTS)
+    return table.rename_axis(columns=None).reset_index()
+
+
 def evidence_table(findings: pd.DataFrame) -> pd.DataFrame:
-    columns = ["seed", "outcome", "population", "cited_source", "estimate_text", "direction", "seed_section"]
+    columns = ["seed", "outcome", "population", "study", "statement", "evidence", "estimate_text", "direction",
+               "seed_section"]
     order = findings["outcome"].map({name: i for i, name in enumerate(OUTCOME_ORDER)})
     return findings.assign(order=order).sort_values(["seed", "order", "finding_id"], ascending=[False, True, True],
                                                     kind="stable")[columns].reset_index(drop=True)
 
 
-def evidence_summary(counts: pd.DataFrame) -> str:
-    """What the evidence map shows, in words, from the counts."""
-    def tally(rows: pd.DataFrame) -> str:
-        by_direction = rows.groupby("direction")["findings"].sum()
-        return ", ".join(f"{by_direction[d]} {d}" for d in DIRECTION_ORDER if by_direction.get(d, 0))
+def evidence_summary(findings: pd.DataFrame) -> str:
+    """What the evidence shows, in words: studies, not statements, and what is not counted."""
+    paper, news = findings[findings["seed"] == "paper"], findings[findings["seed"] == "news"]
+    counted = paper[paper["evidence"]]
+    kinds = paper["statement"].value_counts()
+    not_counted = [_counted(int(kinds[kind]), STATEMENT_WORDS[kind]) for kind in STATEMENT_WORDS if kinds.get(kind, 0)]
 
-    paper, news = counts[counts["seed"] == "paper"], counts[counts["seed"] == "news"]
-    focus = "; ".join(f"{outcome}: {tally(paper[paper['outcome'] == outcome])}" for outcome in ("employment", "wages", "crime"))
-    return (f"Of the paper's {paper['findings'].sum()} findings, by direction: {tally(paper)}. On the outcomes the "
-            f"public debate is about — {focus}. The opinion piece of 30 Sep 2025 states {news['findings'].sum()} "
-            f"findings ({tally(news)}), without naming a study beyond \"A new study\" ({EVIDENCE_SOURCE}).")
+    def studies_on(outcome: str) -> str:
+        rows = counted[counted["outcome"] == outcome]
+        if rows.empty:
+            return f"{outcome.replace('_', ' ')}: no study"
+        by_study = rows.groupby("study", sort=True)["direction"].agg(lambda d: "/".join(sorted(set(d))))
+        return f"{outcome.replace('_', ' ')}: " + ", ".join(f"{study} {direction}" for study, direction in by_study.items())
+
+    text = (f"The evidence table holds {_counted(len(paper), ('statement', 'statements'))} of the paper (Sec. 5, with "
+            f"related ones from Sec. 2.3, 4 and 6). The compendium counts as evidence "
+            f"{_counted(len(counted), ('finding or projection', 'findings and projections'))} of "
+            f"{_counted(counted['study'].nunique(), ('study', 'distinct studies'))} the paper cites")
+    text += (f"; not counted: {', '.join(not_counted)}." if not_counted else ".")
+    text += (" By study and direction — "
+             + "; ".join(studies_on(outcome) for outcome in FOCUS_OUTCOMES) + ".")
+    named = news.loc[news["evidence"], "study"].dropna().unique()
+    news_kinds = news["direction"].value_counts()
+    text += (f" The opinion piece of 30 Sep 2025 makes {_counted(len(news), ('statement', 'statements'))} ("
+             + ", ".join(f"{news_kinds[d]} {d}" for d in DIRECTION_ORDER if news_kinds.get(d, 0)) + ")"
+             + (f"; the only study it refers to is {', '.join(named)}" if len(named) else "; it cites no study")
+             + f" ({EVIDENCE_SOURCE}). These counts are the compendium's, not the paper's.")
+    return text
 
 
 # Data: WDI, UNHCR and UN DESA.
@@ -145,26 +199,99 @@ def _country_year_grid(countries: list[str], start_year: int, end_year: int) -> 
 def venezuelan_share(countries: list[str], start_year: int, end_year: int) -> pd.DataFrame:
     """Venezuelans under UNHCR's mandate as % of WDI population, for every country-year; missing inputs stay empty."""
     unhcr = tables.load("unhcr_venezuelans").rename(columns={"asylum_iso3": "iso3", "total": "venezuelans"})
+    return _share_of_population(unhcr[["iso3", "year", "venezuelans"]], countries, start_year, end_year, SHARE_SOURCE)
+
+
+def _share_of_population(counts: pd.DataFrame, countries: list[str], start_year: int, end_year: int,
+                         source: str) -> pd.DataFrame:
     population = wdi([POPULATION], countries, start_year, end_year).rename(columns={"value": "population"})
     frame = (_country_year_grid(countries, start_year, end_year)
-             .merge(unhcr[["iso3", "year", "venezuelans"]], on=["iso3", "year"], how="left")
+             .merge(counts, on=["iso3", "year"], how="left")
              .merge(population[["iso3", "year", "population"]], on=["iso3", "year"], how="left"))
     frame["venezuelan_share_pct"] = frame["venezuelans"] / frame["population"] * 100
-    frame["source"] = SHARE_SOURCE
+    frame["source"] = source
     return frame
 
 
-def build_panel(countries: list[str], outcome: str, start_year: int, end_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def undesa_share(countries: list[str], start_year: int, end_year: int, revision: int) -> pd.DataFrame:
+    """Venezuelans by UN DESA (IMS ``revision``, mid-year stock by origin) as % of WDI population.
+
+    UN DESA estimates the stock every five years (and for the revision's last year); the years between are the
+    compendium's linear interpolation, never UN DESA's figures, and the `interpolated` column says which they are.
+    Nothing is extrapolated beyond the first and last estimate.
+    """
+    stock = tables.load("undesa_bilateral")
+    stock = stock[(stock["revision"] == revision) & (stock["origin_iso3"] == ORIGIN)
+                  & stock["destination_iso3"].isin(countries)]
+    rows = []
+    for code, estimates in stock.groupby("destination_iso3", sort=True):
+        years = np.arange(estimates["year"].min(), estimates["year"].max() + 1)
+        values = np.interp(years, estimates["year"], estimates["migrant_stock"])
+        rows.append(pd.DataFrame({"iso3": code, "year": years, "venezuelans": values,
+                                  "interpolated": ~np.isin(years, estimates["year"])}))
+    counts = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["iso3", "year", "venezuelans", "interpolated"])
+    frame = _share_of_population(counts, countries, start_year, end_year, undesa_share_source(revision))
+    frame["interpolated"] = frame["interpolated"].astype("boolean")
+    return frame
+
+
+def undesa_share_source(revision: int) -> str:
+    return (f"{flows.IMS_LABEL[revision]}, mid-year stock of Venezuelans by destination (years between its estimates: "
+            f"the compendium's linear interpolation) / {WDI_SOURCE} SP.POP.TOTL")
+
+
+def unhcr_category_break() -> int:
+    """The first year in which UNHCR counts 'other people in need of international protection' anywhere.
+
+    Before it, most Venezuelans abroad are in no UNHCR category, so the UNHCR share jumps at this year by
+    definition as well as by arrivals.
+    """
+    population = tables.load("unhcr_venezuelans")
+    return int(population.loc[population["other_in_need"] > 0, "year"].min())
+
+
+UNHCR_CATEGORIES = {"refugees": "refugees", "asylum_seekers": "asylum seekers",
+                    "other_in_need": "other people in need of international protection",
+                    "others_of_concern": "others of concern"}
+
+
+def unhcr_categories(countries: list[str], start_year: int, end_year: int) -> pd.DataFrame:
+    """UNHCR's count of Venezuelans in ``countries`` by category and year, summed: where the share's series breaks."""
+    population = tables.load("unhcr_venezuelans")
+    rows = population[population["asylum_iso3"].isin(countries) & population["year"].between(start_year, end_year)]
+    frame = rows.groupby("year")[list(UNHCR_CATEGORIES)].sum().rename(columns=UNHCR_CATEGORIES)
+    frame["total"] = frame.sum(axis=1)
+    return frame.reset_index().assign(source=f"{UNHCR_SOURCE}; countries: {', '.join(countries)}")
+
+
+# Where the Venezuelan share comes from: UNHCR's yearly count (the main estimate) or a UN DESA revision, by the
+# source part of values.json keys (flows.VALUE_SOURCE_KEYS).
+SHARE_UNHCR = flows.UNHCR_KEY
+UNDESA_REVISIONS = {key: revision for revision, key in flows.VALUE_SOURCE_KEYS.items()}
+
+
+def _share(countries: list[str], start_year: int, end_year: int, share_source: str) -> pd.DataFrame:
+    if share_source == SHARE_UNHCR:
+        return venezuelan_share(countries, start_year, end_year)
+    return undesa_share(countries, start_year, end_year, UNDESA_REVISIONS[share_source])
+
+
+def build_panel(countries: list[str], outcome: str, start_year: int, end_year: int,
+                share_source: str = SHARE_UNHCR) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The regression panel and, separately, every country-year left out with the inputs it lacks.
 
-    Nothing is imputed: a year with no UNHCR count is not a year with zero Venezuelans.
+    Nothing is imputed: a year with no UNHCR count is not a year with zero Venezuelans. (The UN DESA shares
+    interpolate between UN DESA's own estimates, see `undesa_share`, and are labelled so.)
     """
     series = OUTCOMES[outcome]
-    frame = venezuelan_share(countries, start_year, end_year)
+    frame = _share(countries, start_year, end_year, share_source)
     values = wdi([series.indicator], countries, start_year, end_year).rename(columns={"value": "outcome"})
     frame = frame.merge(values[["iso3", "year", "outcome"]], on=["iso3", "year"], how="left")
+    no_count = "no UNHCR count" if share_source == SHARE_UNHCR else \
+        f"no {flows.IMS_LABEL[UNDESA_REVISIONS[share_source]]} stock"
     missing = pd.DataFrame({
-        "no UNHCR count": frame["venezuelans"].isna(),
+        no_count: frame["venezuelans"].isna(),
         f"no WDI {POPULATION}": frame["population"].isna(),
         f"no WDI {series.indicator}": frame["outcome"].isna(),
     })
@@ -172,7 +299,7 @@ def build_panel(countries: list[str], outcome: str, start_year: int, end_year: i
     dropped = frame.loc[missing.any(axis=1), ["iso3", "year"]].assign(missing=reasons[missing.any(axis=1)])
     panel = frame.loc[~missing.any(axis=1), ["iso3", "year", "venezuelans", "population", "venezuelan_share_pct", "outcome"]]
     panel = panel.rename(columns={"venezuelan_share_pct": "share"}).assign(
-        source=f"{SHARE_SOURCE}; outcome: {WDI_SOURCE}, {series.indicator}")
+        source=f"{frame['source'].iloc[0]}; outcome: {WDI_SOURCE}, {series.indicator}")
     return panel.reset_index(drop=True), dropped.reset_index(drop=True)
 
 
@@ -255,6 +382,103 @@ def fit_panel(panel: pd.DataFrame, loo: pd.DataFrame | None = None) -> pd.DataFr
     return pd.DataFrame(rows).assign(formula=FORMULA)
 
 
+def wild_bootstrap(panel: pd.DataFrame) -> statistics.WildBootstrap:
+    """The wild cluster bootstrap (null imposed, Webb weights, clusters = countries) of the share's coefficient."""
+    effects = pd.get_dummies(panel[["iso3", "year"]].astype(str), drop_first=True, dtype=float)
+    controls = np.column_stack([np.ones(len(panel)), effects.to_numpy()])
+    return statistics.wild_cluster_bootstrap(panel["outcome"], panel["share"], controls, panel["iso3"])
+
+
+# Robustness: the same model on other years and with the share from a source whose definition does not change.
+
+# The Covid-19 pandemic's first two years (the paper, Sec. 4: a climate "compounded by the Covid-19 pandemic"):
+# unemployment jumps everywhere in them, so a few such years can drive a panel coefficient.
+PANDEMIC_YEARS = (2020, 2021)
+MIN_COUNTRIES = 3  # countries with two or more years: fewer leave no variation across countries to compare
+ALPHA = 0.05  # significance level of the robustness verdicts (wild bootstrap p-value)
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str  # values.json key part
+    label: str
+    share_source: str = SHARE_UNHCR
+    first_year: int | None = None
+    last_year: int | None = None
+    excluded_years: tuple[int, ...] = ()
+
+    def select(self, panel: pd.DataFrame) -> pd.DataFrame:
+        keep = panel["year"].between(self.first_year or -9999, self.last_year or 9999)
+        return panel[keep & ~panel["year"].isin(self.excluded_years)].reset_index(drop=True)
+
+
+def robustness_variants() -> list[Variant]:
+    """The main estimate first, then each check the audit of the panel asked for."""
+    category = unhcr_category_break()
+    first, last = PANDEMIC_YEARS[0], PANDEMIC_YEARS[-1]
+    return [
+        Variant("all_years", "all years, UNHCR share (main estimate)"),
+        Variant("from_category_break", f"{category} on (one UNHCR definition throughout)", first_year=category),
+        Variant("before_pandemic", f"before {first} (no pandemic year)", last_year=first - 1),
+        Variant("from_pandemic", f"{first} on", first_year=first),
+        Variant("without_pandemic", f"without {first}–{last}", excluded_years=tuple(range(first, last + 1))),
+        *[Variant(f"share_{key.lower()}", f"share from {flows.IMS_LABEL[revision]}, interpolated", share_source=key)
+          for key, revision in UNDESA_REVISIONS.items()],
+    ]
+
+
+def robustness_source(outcome: str) -> str:
+    shares = "; ".join([SHARE_SOURCE, *(undesa_share_source(revision) for revision in UNDESA_REVISIONS.values())])
+    return f"shares: {shares}; outcome: {WDI_SOURCE}, {OUTCOMES[outcome].indicator}"
+
+
+def _not_estimable(panel: pd.DataFrame) -> str:
+    """Why the model cannot be fitted on ``panel``, or '' when it can."""
+    if panel["year"].nunique() < 2:
+        return "no year" if panel.empty else "a single year: year effects leave nothing to compare"
+    usable = countries_with_data(panel)
+    if len(usable) < MIN_COUNTRIES:
+        return f"{len(usable)} countries with two or more years (the model needs {MIN_COUNTRIES})"
+    return ""
+
+
+def robustness(countries: list[str], outcome: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """One row per variant: coefficient, cluster-robust 95 % CI (t, G-1 df) and wild cluster bootstrap p-value.
+
+    A variant the data cannot fit keeps its row, with the reason in `not_estimable` and no numbers. `finding`
+    reads the row at level ALPHA by the bootstrap p-value: positive, negative or none.
+    """
+    rows = []
+    for variant in robustness_variants():
+        panel, _ = build_panel(countries, outcome, start_year, end_year, variant.share_source)
+        panel = variant.select(panel)
+        row = {"variant": variant.key, "label": variant.label, "share_source": variant.share_source,
+               "years": _years_text(panel["year"]) if len(panel) else "none",
+               "countries": ", ".join(sorted(panel["iso3"].unique())), "n_obs": len(panel),
+               "n_countries": panel["iso3"].nunique(), "n_years": panel["year"].nunique(),
+               "not_estimable": _not_estimable(panel),
+               "source": panel["source"].iloc[0] if len(panel) else SHARE_SOURCE}
+        if not row["not_estimable"]:
+            result = _fit(panel, "cluster")
+            low, high = result.conf_int().loc["share"]
+            bootstrap = wild_bootstrap(panel)
+            row |= {"coef": float(result.params["share"]), "ci_low": float(low), "ci_high": float(high),
+                    "cluster_p": float(result.pvalues["share"]), "wild_p": bootstrap.p_value,
+                    "wild_draws": bootstrap.draws, "wild_exact": bootstrap.enumerated}
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for column in ("coef", "ci_low", "ci_high", "cluster_p", "wild_p", "wild_draws", "wild_exact"):
+        if column not in frame:
+            frame[column] = np.nan
+    significant = frame["wild_p"] < ALPHA
+    frame["finding"] = np.where(frame["not_estimable"] != "", "not estimable",
+                                np.where(significant, np.where(frame["coef"] > 0, "positive", "negative"), "none"))
+    columns = ["variant", "label", "years", "share_source", "countries", "n_obs", "n_countries", "n_years", "coef",
+               "ci_low", "ci_high", "cluster_p", "wild_p", "wild_draws", "wild_exact", "finding", "not_estimable",
+               "source"]
+    return frame[columns]
+
+
 def partial_residuals(panel: pd.DataFrame) -> pd.DataFrame:
     """Outcome and share net of country and year effects (Frisch-Waugh-Lovell): their slope is the panel coefficient."""
     import statsmodels.formula.api as smf
@@ -272,20 +496,87 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
+
+
+def _years_text(years: pd.Series) -> str:
+    first, last = int(years.min()), int(years.max())
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _bootstrap_text(row) -> str:
+    draws = (f"all {int(row.wild_draws):,} weight combinations" if row.wild_exact
+             else f"{int(row.wild_draws):,} seeded draws")
+    return f"wild cluster bootstrap p {_p(row.wild_p)} (null imposed, Webb weights, {draws})"
+
+
+def robust_finding(table: pd.DataFrame) -> str:
+    """'positive' or 'negative' when the main estimate and every variant that can be fitted find that sign at
+    level ALPHA (wild bootstrap), otherwise 'none': a sign only some variants find is not reported as a finding."""
+    findings = set(table.loc[table["finding"] != "not estimable", "finding"])
+    main = table.set_index("variant").loc["all_years", "finding"]
+    return main if main in ("positive", "negative") and findings == {main} else "none"
+
+
+def robustness_summary(table: pd.DataFrame, outcome: str) -> str:
+    """Which variants find the association and which do not, in words, from the table."""
+    series = OUTCOMES[outcome]
+    rows = table.set_index("variant")
+    main = rows.loc["all_years"]
+    checks = table[table["variant"] != "all_years"]
+
+    def listed(frame: pd.DataFrame) -> str:
+        return "; ".join(f"{row.label} ({row.years}, {row.n_countries} countries: {_fmt(row.coef)}, p {_p(row.wild_p)})"
+                         for row in frame.itertuples())
+
+    found = checks[checks["finding"] == main["finding"]] if main["finding"] in ("positive", "negative") else checks[:0]
+    other = checks[(checks["finding"] != "not estimable") & ~checks.index.isin(found.index)]
+    skipped = checks[checks["finding"] == "not estimable"]
+    parts = [f"**Robustness.** The same model in {len(checks)} variants, read by the wild bootstrap at the "
+             f"{ALPHA:.0%} level (table above)."]
+    if main["finding"] == "not estimable":
+        parts.append(f"The main estimate cannot be fitted: {main['not_estimable']}.")
+    elif main["finding"] == "none":
+        parts.append(f"The main estimate is not distinguishable from zero (p {_p(main['wild_p'])}), so there is no "
+                     "association for the variants to confirm" + (f"; for the record: {listed(other)}" if len(other) else "")
+                     + ".")
+    else:
+        if len(found):
+            parts.append(f"The {main['finding']} association is found again in: {listed(found)}.")
+        if len(other):
+            parts.append(f"It is **not** found in: {listed(other)}.")
+    if len(skipped):
+        parts.append("Not estimable with these parameters: "
+                     + "; ".join(f"{row.label} ({row.not_estimable})" for row in skipped.itertuples()) + ".")
+    verdict = robust_finding(table)
+    if verdict != "none":
+        parts.append(f"The {verdict} association between the Venezuelan share and {series.noun} survives every variant "
+                     "that can be fitted.")
+    elif main["finding"] in ("positive", "negative"):
+        parts.append(f"**The main estimate does not survive:** the compendium reports no association between the "
+                     f"Venezuelan share and {series.noun} across these countries.")
+    return " ".join(parts)
+
+
 def panel_summary(fit: pd.DataFrame, loo: pd.DataFrame, outcome: str, dropped: pd.DataFrame,
-                  requested: list[str]) -> str:
-    """Plain-language reading of the panel, from its numbers."""
+                  requested: list[str], checks: pd.DataFrame) -> str:
+    """Plain-language reading of the panel, from its numbers; the robustness table ``checks`` decides the reading."""
     series = OUTCOMES[outcome]
     main = fit.set_index("estimator")
     cluster = main.loc["cluster"]
+    headline = checks.set_index("variant").loc["all_years"]
+    verdict = robust_finding(checks)
+    fragile = headline["finding"] in ("positive", "negative") and verdict == "none"
     included = loo["dropped"].tolist()
     left_out = [code for code in requested if code not in included]
     text = [
-        f"**Result.** Across {int(cluster.n_countries)} countries ({', '.join(included)}) and {int(cluster.n_years)} years "
-        f"(N = {int(cluster.n_obs)} country-years), one percentage point more Venezuelans in the population is associated "
-        f"with a change of **{_fmt(cluster.coef)} percentage points** in {series.noun} ({WDI_SOURCE}, "
-        f"{series.indicator}), "
-        f"net of everything constant within a country and of shocks common to all countries in a year."
+        f"**Result{' of the main estimate, before the robustness checks' if fragile else ''}.** Across "
+        f"{int(cluster.n_countries)} countries ({', '.join(included)}) and {int(cluster.n_years)} years "
+        f"(N = {int(cluster.n_obs)} country-years), one percentage point more Venezuelans in the population goes with "
+        f"a change of {_fmt(cluster.coef)} percentage points in {series.noun} ({WDI_SOURCE}, {series.indicator}), "
+        f"net of everything constant within a country and of shocks common to all countries in a year; "
+        f"{_bootstrap_text(headline)}."
     ]
     intervals = "; ".join(f"{row.label}: [{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]" for row in main.itertuples())
     spans_zero = [row.label for row in main.itertuples() if row.ci_low <= 0 <= row.ci_high]
@@ -298,11 +589,12 @@ def panel_summary(fit: pd.DataFrame, loo: pd.DataFrame, outcome: str, dropped: p
     text.append(f"95 % confidence intervals — {intervals}. {zero}")
     text.append(
         f"**Few clusters.** With {int(cluster.n_countries)} countries, cluster-robust standard errors rest on "
-        f"{int(cluster.df)} degrees of freedom and are unreliable: their justification assumes many clusters, and with "
-        "few they tend to be too small. The HC1 interval ignores that the years of one country are correlated. The "
-        "country-block jackknife (built from the leave-one-out fits below) is usually the more conservative; read all "
-        "three as rough."
+        f"{int(cluster.df)} degrees of freedom and tend to be too small; the HC1 interval ignores that the years of one "
+        "country are correlated; the country-block jackknife (built from the leave-one-out fits below) is usually the "
+        "more conservative. The wild cluster bootstrap with the null imposed keeps close to its nominal level with few "
+        "clusters, so the compendium reads significance from its p-value."
     )
+    text.append(robustness_summary(checks, outcome))
     signs = int((np.sign(loo["coef"]) == np.sign(cluster.coef)).sum())
     biggest = loo.loc[(loo["coef"] - cluster.coef).abs().idxmax()]
     text.append(
@@ -311,10 +603,11 @@ def panel_summary(fit: pd.DataFrame, loo: pd.DataFrame, outcome: str, dropped: p
         f"(to {_fmt(biggest.coef)})."
     )
     if not dropped.empty or left_out:
-        text.append(f"**Left out.** {len(dropped)} country-years lacked an input and were dropped (listed above)"
+        text.append(f"**Left out.** {len(dropped)} country-year{'s' if len(dropped) != 1 else ''} lacked an input and "
+                    f"{'were' if len(dropped) != 1 else 'was'} dropped (listed above)"
                     + (f"; {', '.join(left_out)} had fewer than two usable years and add nothing with country effects"
                        if left_out else "") + ".")
-    text.append(_relation_to_paper(outcome, cluster, main.loc["jackknife"]))
+    text.append(_relation_to_paper(outcome, verdict))
     if HOME not in included:
         text.append(f"**Peru is not in this panel** (countries: {', '.join(requested)}); the result says nothing "
                     "about Peru in particular.")
@@ -333,33 +626,28 @@ CLAIMS = {
         "citing Banco Mundial, 2019)."
     ),
 }
-# What each side of zero means for the paper's statement on that outcome.
+ROBUST = f"The association holds in every variant of the robustness table (wild bootstrap p < {ALPHA}): "
+# What a robust sign means for the paper's statement on that outcome.
 VERDICTS = {
-    ("unemployment", 1): "Both the cluster and the jackknife intervals lie above zero: across countries, more "
-                         "Venezuelans went with higher unemployment. That runs against the paper's reading, but it "
-                         "does not show that migration caused it.",
-    ("unemployment", -1): "Both the cluster and the jackknife intervals lie below zero: across countries, more "
-                          "Venezuelans went with lower unemployment, the same way as the paper's reading, without "
-                          "showing that migration caused it.",
-    ("gdp_per_capita_growth", 1): "Both the cluster and the jackknife intervals lie above zero: more Venezuelans went "
-                                  "with faster per-capita growth, as in the projection's medium term, without showing "
-                                  "that migration caused it.",
-    ("gdp_per_capita_growth", -1): "Both the cluster and the jackknife intervals lie below zero: more Venezuelans went "
-                                   "with slower per-capita growth, as in the projection's short term, without showing "
-                                   "that migration caused it.",
+    ("unemployment", "positive"): ROBUST + "across countries, more Venezuelans went with higher unemployment. That "
+                                  "runs against the paper's reading, but it does not show that migration caused it.",
+    ("unemployment", "negative"): ROBUST + "across countries, more Venezuelans went with lower unemployment, the same "
+                                  "way as the paper's reading, without showing that migration caused it.",
+    ("gdp_per_capita_growth", "positive"): ROBUST + "more Venezuelans went with faster per-capita growth, as in the "
+                                           "projection's medium term, without showing that migration caused it.",
+    ("gdp_per_capita_growth", "negative"): ROBUST + "more Venezuelans went with slower per-capita growth, as in the "
+                                           "projection's short term, without showing that migration caused it.",
 }
 
 
-def _relation_to_paper(outcome: str, cluster: pd.Series, jackknife: pd.Series) -> str:
+def _relation_to_paper(outcome: str, verdict: str) -> str:
     """How the association relates to the paper's Sec. 5 statements (associational evidence either way)."""
-    sides = {1 if row.ci_low > 0 else -1 if row.ci_high < 0 else 0 for row in (cluster, jackknife)}
-    side = sides.pop() if len(sides) == 1 else 0
-    verdict = VERDICTS.get((outcome, side), "The data cannot tell this association apart from zero: they neither "
-                           "confirm nor contradict the paper's reading, and an absence of evidence here is not "
-                           "evidence of absence.")
+    reading = VERDICTS.get((outcome, verdict), "The data show no association that survives the robustness checks: "
+                           "they neither confirm nor contradict the paper's reading, and an absence of evidence here is "
+                           "not evidence of absence.")
     scope = ("The paper's evidence comes from studies of people and cities within Peru; a cross-country association "
              "of national rates is a different and weaker kind of evidence, not a test of those studies.")
-    return f"**Against the paper.** {CLAIMS[outcome]} {verdict} {scope}"
+    return f"**Against the paper.** {CLAIMS[outcome]} {reading} {scope}"
 
 
 def macro_summary(macro: pd.DataFrame, table1: pd.DataFrame, year: int) -> str:
@@ -410,18 +698,18 @@ def check_parameters(resolved: dict) -> None:
     """Section 5's parameter rules (called by the runner before any kernel starts)."""
     from perumig.sections import check_choice, check_countries, check_years
 
-    check_countries(resolved, "countries", minimum=3)
+    check_countries(resolved, "countries", minimum=MIN_COUNTRIES)
     if ORIGIN in resolved["countries"]:
         raise ParameterError(f"countries: {ORIGIN} is the origin of the flows, not a host; leave it out")
     check_choice(resolved, "outcome", list(OUTCOMES))
     check_years(resolved, share_years(), "UNHCR and WDI population")
     panel, _ = build_panel(resolved["countries"], resolved["outcome"], resolved["start_year"], resolved["end_year"])
     usable = countries_with_data(panel)
-    if len(usable) < 3:
+    if len(usable) < MIN_COUNTRIES:
         raise ParameterError(
             f"countries: only {len(usable)} of {', '.join(resolved['countries'])} have two or more years with "
             f"{resolved['outcome']} and Venezuelan-share data in {resolved['start_year']}-{resolved['end_year']}; "
-            "the panel needs at least 3 (WDI covers Latin America and the Caribbean only)"
+            f"the panel needs at least {MIN_COUNTRIES} (WDI covers Latin America and the Caribbean only)"
         )
 
 
@@ -429,24 +717,25 @@ def check_parameters(resolved: dict) -> None:
 
 
 def plot_evidence_map(counts: pd.DataFrame):
+    """Left: distinct studies the paper cites, by outcome and direction; right: the opinion piece's statements."""
     import seaborn as sns
 
     from perumig.present import plotting
 
     fig, axes = plotting.new_figure(ncols=2, figsize=(11, 5.4), sharey=True, width_ratios=[1, 1])
-    titles = {"paper": "UNDP paper (Sec. 2.3, 4, 5, 6)", "news": "News of 30 Sep 2025 (opinion piece)"}
-    high = counts["findings"].max()
-    for ax, (seed, title) in zip(axes, titles.items()):
-        grid = counts[counts["seed"] == seed].pivot(index="outcome", columns="direction", values="findings")
+    panels = {"paper": ("studies", "UNDP paper: distinct studies cited\n(findings and projections; compendium's count)"),
+              "news": ("statements", "News of 30 Sep 2025 (opinion piece):\nstatements")}
+    for ax, (seed, (column, title)) in zip(axes, panels.items()):
+        grid = counts[counts["seed"] == seed].pivot(index="outcome", columns="direction", values=column)
         grid = grid.loc[OUTCOME_ORDER, DIRECTION_ORDER].astype(int)
-        sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", vmin=0, vmax=high, cbar=False, linewidths=0.5,
-                    linecolor="white", ax=ax, annot_kws={"fontsize": 10})
-        ax.set_title(f"{title}: {int(grid.to_numpy().sum())} findings", fontsize=11)
+        sns.heatmap(grid, annot=True, fmt="d", cmap="Blues", vmin=0, vmax=max(int(grid.to_numpy().max()), 1),
+                    cbar=False, linewidths=0.5, linecolor="white", ax=ax, annot_kws={"fontsize": 10})
+        ax.set_title(title, fontsize=11)
         ax.set(xlabel="Direction of the effect on Peru", ylabel="")
         ax.tick_params(axis="x", rotation=30)
         ax.tick_params(axis="y", rotation=0)
     axes[0].set_yticklabels([label.get_text().replace("_", " ") for label in axes[0].get_yticklabels()])
-    fig.suptitle("Evidence on the impact of migration on Peru: findings by outcome and direction", fontweight="bold")
+    fig.suptitle("Evidence on the impact of migration on Peru, by outcome and direction", fontweight="bold", y=1.04)
     return fig
 
 
@@ -505,6 +794,12 @@ def plot_panel(panel: pd.DataFrame, residuals: pd.DataFrame, coef: float, outcom
         axes[2].scatter(own["share_residual"], own["outcome_residual"], color=palette[code], s=22)
     span = np.linspace(residuals["share_residual"].min(), residuals["share_residual"].max(), 2)
     axes[2].plot(span, coef * span, color="black", linewidth=1.2, linestyle="--", label=f"fitted slope {coef:.3f}")
+    category = unhcr_category_break()
+    if panel["year"].min() < category <= panel["year"].max():
+        axes[0].axvline(category - 0.5, color="#777777", linestyle=":", linewidth=1.2)
+        axes[0].annotate(f"UNHCR adds 'other people in need\nof international protection' ({category})",
+                         (category - 0.4, 0.97), xycoords=("data", "axes fraction"), va="top", fontsize=7,
+                         color="#555555")
     axes[0].set(title="Venezuelans (UNHCR), % of population", xlabel="", ylabel="%")
     axes[1].set(title=series.label, xlabel="", ylabel="%")
     axes[2].set(title="Net of country and year effects", xlabel="share residual (pp)", ylabel="outcome residual (pp)")
@@ -533,6 +828,37 @@ def plot_leave_one_out(loo: pd.DataFrame, fit: pd.DataFrame, outcome: str):
     ax.set_yticks(y, [f"{c} (N={int(n)})" for c, n in zip(rows["country"], rows["n_obs"])])
     ax.set(xlabel=f"Coefficient on Venezuelan share (pp) — {OUTCOMES[outcome].label}", ylabel="")
     ax.set_title("Leave one country out: coefficient and 95 % CI (cluster-robust)")
+    return fig
+
+
+def plot_robustness(table: pd.DataFrame, outcome: str):
+    """Each variant's coefficient with its cluster-robust 95 % CI; the wild bootstrap p-value written beside it.
+    A variant that cannot be fitted keeps its line, with the reason instead of a point."""
+    from perumig.present import plotting
+
+    fig, ax = plotting.new_figure(figsize=(10, 0.55 * len(table) + 1.6))
+    y = np.arange(len(table))[::-1]
+    fitted = table["finding"] != "not estimable"
+    for position, row in zip(y, table.itertuples()):
+        if row.finding == "not estimable":
+            ax.text(0.5, position, f"not estimable: {row.not_estimable}", transform=ax.get_yaxis_transform(),
+                    ha="center", va="center", fontsize=8, color="#555555")
+            continue
+        found = row.finding != "none"
+        colour = "black" if row.variant == "all_years" else "#0072B2"
+        ax.errorbar(row.coef, position, xerr=[[row.coef - row.ci_low], [row.ci_high - row.coef]], fmt="o",
+                    color=colour, ecolor=colour, capsize=3, markerfacecolor=colour if found else "white")
+        ax.annotate(f"p {_p(row.wild_p)}", (row.ci_high, position), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, [f"{row.label}\n{row.years}, {row.n_countries} countries, N={row.n_obs}" for row in table.itertuples()],
+                  fontsize=8)
+    if fitted.any():
+        low, high = table.loc[fitted, "ci_low"].min(), table.loc[fitted, "ci_high"].max()
+        ax.set_xlim(low - 0.05 * (high - low), high + 0.25 * (high - low))
+    ax.set(xlabel=f"Coefficient on Venezuelan share (pp) — {OUTCOMES[outcome].label}", ylabel="")
+    ax.set_title("Robustness: coefficient, 95 % CI (cluster-robust) and wild bootstrap p\n"
+                 f"(filled: p < {ALPHA}; hollow: not distinguishable from zero)", fontsize=11)
     return fig
 
 

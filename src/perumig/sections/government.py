@@ -340,8 +340,27 @@ def default_peers(country: str, count: int = DEFAULT_PEER_COUNT) -> list[str]:
     return ranking.loc[ranking["iso3"] != country, "iso3"].head(count).tolist()
 
 
+# A country with fewer decisions on Venezuelans' claims in the whole window gets no rate line, no interval and no
+# place in the models: with so few decisions (and UNHCR rounding small counts) its rate says almost nothing.
+MIN_DECISIONS = 100
+CONFIDENCE = 0.95
+
+
+def _exact_interval(recognized: pd.Series, decided: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson (exact binomial) interval of recognised / decided, in percent; empty where nothing was decided."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    valid = decided > 0
+    low, high = np.full(len(decided), np.nan), np.full(len(decided), np.nan)
+    if valid.any():
+        low[valid.to_numpy()], high[valid.to_numpy()] = proportion_confint(
+            recognized[valid], decided[valid], alpha=1 - CONFIDENCE, method="beta")
+    return low * 100, high * 100
+
+
 def venezuelan_decisions(countries: list[str], start_year: int, end_year: int) -> pd.DataFrame:
-    """Decisions on Venezuelans' asylum claims by country and year (persons), with the recognition rate."""
+    """Decisions on Venezuelans' asylum claims by country and year (persons), with the recognition rate and its
+    exact 95 % interval (`rate_ci_low_pct`, `rate_ci_high_pct`)."""
     decisions = _persons("unhcr_asylum_decisions")
     rows = decisions[(decisions["origin_iso3"] == ORIGIN) & decisions["asylum_iso3"].isin(countries)
                      & decisions["year"].between(start_year, end_year)]
@@ -349,10 +368,39 @@ def venezuelan_decisions(countries: list[str], start_year: int, end_year: int) -
     frame = rows.groupby(["asylum_iso3", "year"], as_index=False)[counts].sum()
     frame["country"] = frame["asylum_iso3"].map({code: places.name(code) for code in countries})
     frame[RATE_ALL] = _rate(frame["recognized"], frame["total_decisions"])
+    frame["rate_ci_low_pct"], frame["rate_ci_high_pct"] = _exact_interval(frame["recognized"], frame["total_decisions"])
     frame["order"] = frame["asylum_iso3"].map({code: position for position, code in enumerate(countries)})
     frame["source"] = UNHCR_DECISIONS + ", origin Venezuela"
     frame = frame.sort_values(["order", "year"]).drop(columns="order").reset_index(drop=True)
-    return frame[["asylum_iso3", "country", "year", *counts, RATE_ALL, "source"]]
+    return frame[["asylum_iso3", "country", "year", *counts, RATE_ALL, "rate_ci_low_pct", "rate_ci_high_pct", "source"]]
+
+
+def recognition_by_country(decisions: pd.DataFrame, countries: list[str], country: str) -> pd.DataFrame:
+    """Each country's decisions over the whole window, its pooled rate with an exact 95 % interval, and its share of
+    the peers' decisions (how much of 'the peers pooled' it is). A country under MIN_DECISIONS gets no rate and no
+    interval, only its counts and a note."""
+    totals = decisions.groupby("asylum_iso3")[["recognized", "total_decisions"]].sum().reindex(countries, fill_value=0)
+    frame = totals.reset_index().rename(columns={"asylum_iso3": "iso3"})
+    frame["country"] = [places.name(code) for code in frame["iso3"]]
+    frame["years_with_decisions"] = frame["iso3"].map(
+        decisions[decisions["total_decisions"] > 0].groupby("asylum_iso3")["year"].nunique()).fillna(0).astype(int)
+    frame["enough_decisions"] = frame["total_decisions"] >= MIN_DECISIONS
+    rate = _rate(frame["recognized"], frame["total_decisions"])
+    low, high = _exact_interval(frame["recognized"], frame["total_decisions"])
+    frame[RATE_ALL] = rate.where(frame["enough_decisions"])
+    frame["rate_ci_low_pct"] = pd.Series(low).where(frame["enough_decisions"])
+    frame["rate_ci_high_pct"] = pd.Series(high).where(frame["enough_decisions"])
+    peers = frame["iso3"] != country
+    frame["share_of_peer_decisions_pct"] = (frame["total_decisions"] / frame.loc[peers, "total_decisions"].sum() * 100
+                                            ).where(peers)
+    frame["note"] = np.where(frame["enough_decisions"], "",
+                             f"fewer than {MIN_DECISIONS} decisions in the window: no rate, no interval, not modelled")
+    frame["source"] = UNHCR_DECISIONS + ", origin Venezuela; interval: Clopper-Pearson (exact), compendium"
+    return frame
+
+
+def thin_countries(by_country: pd.DataFrame) -> list[str]:
+    return by_country.loc[~by_country["enough_decisions"], "iso3"].tolist()
 
 
 def without_decisions(countries: list[str], decisions: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
@@ -364,7 +412,10 @@ def without_decisions(countries: list[str], decisions: pd.DataFrame, start_year:
 
 
 def _glm_data(decisions: pd.DataFrame) -> pd.DataFrame:
-    return decisions[decisions["total_decisions"] > 0].reset_index(drop=True)
+    """The country-years the models use: some decisions, in a country with at least MIN_DECISIONS in the window."""
+    decided = decisions[decisions["total_decisions"] > 0]
+    enough = decided.groupby("asylum_iso3")["total_decisions"].transform("sum") >= MIN_DECISIONS
+    return decided[enough].reset_index(drop=True)
 
 
 def _binomial_glm(data: pd.DataFrame, exog: pd.DataFrame):
@@ -384,14 +435,20 @@ def _year_effects(data: pd.DataFrame) -> pd.DataFrame:
     return pd.get_dummies(data["year"].astype(str), prefix="year", drop_first=True, dtype=float)
 
 
-def recognition_glm(decisions: pd.DataFrame, country: str) -> pd.DataFrame:
-    """Binomial GLM of recognition on (country vs pooled peers) and year fixed effects.
+MODEL_SOURCE = UNHCR_DECISIONS + ", origin Venezuela; compendium model"
 
-    Each country-year is one binomial observation (successes = recognised, failures = the other
-    decisions; see `_binomial_glm`). The row `binomial` uses the binomial variance; `quasi-binomial` re-scales it by the
-    Pearson chi2 / df dispersion (statsmodels `scale="X2"`), which widens the intervals when
-    decisions vary more than a binomial allows. The odds ratio is the same in both.
+
+def recognition_glm(decisions: pd.DataFrame, country: str) -> pd.DataFrame:
+    """Odds ratio of recognition, country vs the peers pooled, with year fixed effects, by three models.
+
+    Each country-year is one observation (recognised out of its decisions). `binomial` treats decisions as
+    independent trials; `quasi-binomial` re-scales its variance by the Pearson chi2 / df dispersion (statsmodels
+    `scale="X2"`); `beta-binomial` lets each country-year's rate vary around the model's by a beta distribution
+    (`statistics.beta_binomial`), so a country-year with tens of thousands of decisions no longer outweighs all
+    others. Countries under MIN_DECISIONS are left out (see `_glm_data`).
     """
+    from perumig import statistics
+
     data = _glm_data(decisions)
     exog = pd.concat([pd.Series(1.0, index=data.index, name="const"),
                       (data["asylum_iso3"] == country).astype(float).rename("country"), _year_effects(data)], axis=1)
@@ -403,54 +460,113 @@ def recognition_glm(decisions: pd.DataFrame, country: str) -> pd.DataFrame:
         low, high = fitted.conf_int().loc["country"]
         rows.append({"variant": variant, "odds_ratio": np.exp(fitted.params["country"]), "ci_low": np.exp(low),
                      "ci_high": np.exp(high), "p_value": fitted.pvalues["country"], "scale": fitted.scale,
-                     "pearson_chi2_per_df": dispersion, "observations": int(fitted.nobs),
-                     "df_resid": int(fitted.df_resid)})
+                     "pearson_chi2_per_df": dispersion, "intraclass_correlation": np.nan,
+                     "observations": int(fitted.nobs), "df_resid": int(fitted.df_resid)})
+    beta = statistics.beta_binomial(data["recognized"], data["total_decisions"], exog)
+    low, high = beta.conf_int.loc["country"]
+    rows.append({"variant": "beta-binomial", "odds_ratio": np.exp(beta.params["country"]), "ci_low": np.exp(low),
+                 "ci_high": np.exp(high), "p_value": beta.p_values["country"], "scale": np.nan,
+                 "pearson_chi2_per_df": dispersion, "intraclass_correlation": beta.intraclass_correlation,
+                 "observations": beta.nobs, "df_resid": beta.nobs - len(beta.params) - 1})
     frame = pd.DataFrame(rows)
-    frame["source"] = UNHCR_DECISIONS + ", origin Venezuela; compendium model"
+    frame["source"] = MODEL_SOURCE
     return frame
 
 
-def odds_ratios_by_peer(decisions: pd.DataFrame, country: str) -> pd.DataFrame:
-    """The country's odds ratio against each peer separately (one dummy per country, year fixed effects),
-    with quasi-binomial 95 % intervals: shows whether the pooled ratio hides peers that differ."""
+def odds_ratios_by_peer(decisions: pd.DataFrame, country: str, countries: list[str] | None = None) -> pd.DataFrame:
+    """The country's odds ratio against each peer separately (one dummy per peer, year fixed effects), by the
+    beta-binomial model with its 95 % interval, beside the quasi-binomial one. A peer under MIN_DECISIONS keeps
+    its row, without an estimate: it is not in the model."""
+    from perumig import statistics
+
     data = _glm_data(decisions)
-    peers = [code for code in dict.fromkeys(data["asylum_iso3"]) if code != country]
-    dummies = pd.DataFrame({code: (data["asylum_iso3"] == code).astype(float) for code in peers})
+    listed = countries if countries is not None else list(dict.fromkeys(decisions["asylum_iso3"]))
+    peers = [code for code in listed if code != country]
+    modelled = [code for code in peers if code in set(data["asylum_iso3"])]
+    dummies = pd.DataFrame({code: (data["asylum_iso3"] == code).astype(float) for code in modelled})
     exog = pd.concat([pd.Series(1.0, index=data.index, name="const"), dummies, _year_effects(data)], axis=1)
-    fitted = _binomial_glm(data, exog).fit(scale="X2")
-    intervals = fitted.conf_int()
-    # The country is the reference level, so its odds ratio against a peer is exp(-coefficient of that peer).
-    return pd.DataFrame(
-        {
-            "peer_iso3": peers,
-            "peer": [data.loc[data["asylum_iso3"] == code, "country"].iloc[0] for code in peers],
-            "odds_ratio": [np.exp(-fitted.params[code]) for code in peers],
-            "ci_low": [np.exp(-intervals.loc[code, 1]) for code in peers],
-            "ci_high": [np.exp(-intervals.loc[code, 0]) for code in peers],
-            "source": UNHCR_DECISIONS + ", origin Venezuela; compendium model (quasi-binomial)",
-        }
-    )
+    quasi = _binomial_glm(data, exog).fit(scale="X2")
+    quasi_intervals = quasi.conf_int()
+    beta = statistics.beta_binomial(data["recognized"], data["total_decisions"], exog)
+    names = decisions.drop_duplicates("asylum_iso3").set_index("asylum_iso3")["country"]
+    rows = []
+    for code in peers:
+        row = {"peer_iso3": code, "peer": names[code] if code in names else places.name(code)}
+        if code in modelled:
+            # The country is the reference level, so its odds ratio against a peer is exp(-coefficient of that peer).
+            row |= {"odds_ratio": np.exp(-beta.params[code]), "ci_low": np.exp(-beta.conf_int.loc[code, "high"]),
+                    "ci_high": np.exp(-beta.conf_int.loc[code, "low"]),
+                    "quasi_odds_ratio": np.exp(-quasi.params[code]),
+                    "quasi_ci_low": np.exp(-quasi_intervals.loc[code, 1]),
+                    "quasi_ci_high": np.exp(-quasi_intervals.loc[code, 0]), "note": ""}
+        else:
+            row |= {"note": f"fewer than {MIN_DECISIONS} decisions in the window: not modelled"}
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for column in ("odds_ratio", "ci_low", "ci_high", "quasi_odds_ratio", "quasi_ci_low", "quasi_ci_high"):
+        if column not in frame:
+            frame[column] = np.nan
+    frame["source"] = MODEL_SOURCE + " (beta-binomial; quasi-binomial beside it)"
+    return frame[["peer_iso3", "peer", "odds_ratio", "ci_low", "ci_high", "quasi_odds_ratio", "quasi_ci_low",
+                  "quasi_ci_high", "note", "source"]]
+
+
+def _interval(low: float, high: float) -> str:
+    return f"{low:.2f}–{high:.2f}"
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def recognition_summary(by_country: pd.DataFrame, country: str, start_year: int, end_year: int) -> str:
+    """Who the pooled peers are, and which countries have too few decisions to show a rate, in words."""
+    window = f"{start_year}–{end_year}"
+    peers = by_country[by_country["iso3"] != country]
+    thin = by_country[~by_country["enough_decisions"]]
+    text = []
+    if peers["total_decisions"].sum() > 0:
+        largest = peers.loc[peers["total_decisions"].idxmax()]
+        text.append(f"Of the peers' {peers['total_decisions'].sum():,.0f} decisions on Venezuelans' claims ({window}), "
+                    f"{largest['country']} made {largest['share_of_peer_decisions_pct']:.0f} %"
+                    + (": the pooled comparison is mostly a comparison with " + largest["country"] + "."
+                       if largest["share_of_peer_decisions_pct"] > 50 else "."))
+    for row in thin.itertuples():
+        text.append(f"{row.country} decided {row.total_decisions:,.0f} Venezuelan claims in {window}, fewer than "
+                    f"{MIN_DECISIONS}: no rate line, no interval, and it is left out of the models.")
+    return " ".join(text)
 
 
 def glm_summary(glm: pd.DataFrame, by_peer: pd.DataFrame, country_name: str) -> str:
-    """The model's reading, from its numbers: direction, intervals, dispersion, and the spread across peers."""
+    """The models' reading, from their numbers: dispersion, the overdispersed model's interval, each peer."""
     variants = glm.set_index("variant")
-    binomial, quasi = variants.loc["binomial"], variants.loc["quasi-binomial"]
+    binomial, beta = variants.loc["binomial"], variants.loc["beta-binomial"]
     dispersion = binomial["pearson_chi2_per_df"]
-    includes_one = quasi["ci_low"] <= 1 <= quasi["ci_high"]
-    spread = ", ".join(f"{row.peer} {row.odds_ratio:.2f}" for row in by_peer.itertuples())
-    return (
-        f"Holding the year fixed, the odds that a decision on a Venezuelan's claim in {country_name} was a recognition were "
-        f"{binomial['odds_ratio']:.2f} times those in the peers pooled (binomial 95 % interval "
-        f"{binomial['ci_low']:.2f}–{binomial['ci_high']:.2f}). The Pearson chi2 per degree of freedom is {dispersion:.1f}; "
-        + ("a binomial model expects about 1, so decisions vary far more than independent trials would and the binomial "
-           "interval is too narrow. " if dispersion > 1 else "a binomial model expects about 1, so there is no sign of "
-           "overdispersion. ")
-        + f"Allowing for it (quasi-binomial) the interval is {quasi['ci_low']:.2f}–{quasi['ci_high']:.2f}, which "
-        + ("includes 1: the data do not separate the country from its peers pooled. " if includes_one
-           else "excludes 1. ")
-        + f"Against each peer separately the odds ratio is {spread}."
+    includes_one = beta["ci_low"] <= 1 <= beta["ci_high"]
+    modelled = by_peer[by_peer["odds_ratio"].notna()]
+    spread = "; ".join(f"{row.peer} {row.odds_ratio:.2f} ({_interval(row.ci_low, row.ci_high)})"
+                       for row in modelled.itertuples())
+    separate = [row.peer for row in modelled.itertuples() if not row.ci_low <= 1 <= row.ci_high]
+    text = (
+        f"Holding the year fixed, the binomial model puts the odds that a decision on a Venezuelan's claim in "
+        f"{country_name} was a recognition at {binomial['odds_ratio']:.2f} times those of the peers pooled "
+        f"(95 % interval {_interval(binomial['ci_low'], binomial['ci_high'])}). Its Pearson chi2 per degree of freedom "
+        f"is {dispersion:.1f}; "
+        + ("a binomial model expects about 1, so decisions vary far more than independent trials would and that "
+           "interval is too narrow. " if dispersion > 1 else "a binomial model expects about 1, so there is no sign "
+           "of overdispersion. ")
+        + f"The beta-binomial model, which lets each country-year's rate vary (intra-class correlation "
+        f"{beta['intraclass_correlation']:.2f}), gives {beta['odds_ratio']:.2f} "
+        f"({_interval(beta['ci_low'], beta['ci_high'])}), an interval that "
+        + ("includes 1: the data do not separate the country from its peers pooled." if includes_one
+           else "excludes 1.")
     )
+    if len(modelled):
+        text += (f" Against each peer separately (beta-binomial, 95 % interval): {spread}; "
+                 + ("every interval excludes 1." if len(separate) == len(modelled)
+                    else f"the interval excludes 1 against {_names(separate)} only." if separate
+                    else "every interval includes 1."))
+    return text
 
 
 # Flows against policy (Sec. 3-4).
@@ -611,20 +727,45 @@ def plot_timeline(rows: pd.DataFrame, direction: pd.DataFrame, spans: pd.DataFra
     return fig
 
 
-def plot_recognition_rates(decisions: pd.DataFrame, country: str):
-    import seaborn as sns
+# Okabe-Ito colours (colour-blind safe) and one marker each, so peers differ by shape as well as colour.
+PEER_STYLES = [("#E69F00", "s"), ("#56B4E9", "^"), ("#009E73", "D"), ("#D55E00", "v"), ("#CC79A7", "P"),
+               ("#0072B2", "X"), ("#F0E442", "h")]
+
+
+def rate_lines(decisions: pd.DataFrame, by_country: pd.DataFrame, start_year: int, end_year: int) -> pd.DataFrame:
+    """What the rate figure draws: every year of the window for each country with enough decisions, the rate empty
+    in a year without decisions (so no line is drawn through it); countries under MIN_DECISIONS are not drawn."""
+    drawn = by_country.loc[by_country["enough_decisions"], "iso3"].tolist()
+    grid = pd.MultiIndex.from_product([drawn, range(start_year, end_year + 1)], names=["asylum_iso3", "year"])
+    columns = [RATE_ALL, "rate_ci_low_pct", "rate_ci_high_pct", "total_decisions"]
+    decided = decisions[decisions["total_decisions"] > 0].set_index(["asylum_iso3", "year"])[columns]
+    frame = decided.reindex(grid).reset_index()
+    frame["country"] = frame["asylum_iso3"].map(by_country.set_index("iso3")["country"])
+    return frame
+
+
+def plot_recognition_rates(lines: pd.DataFrame, by_country: pd.DataFrame, country: str):
+    """Each country's recognition rate by year with its exact 95 % interval; gaps where a year had no decisions."""
     from matplotlib.ticker import MaxNLocator
 
     from perumig.present import plotting
 
     fig, ax = plotting.new_figure()
-    data = decisions[decisions["total_decisions"] > 0]
-    sns.lineplot(data=data, x="year", y=RATE_ALL, hue="country", style="country", markers=True, dashes=False, ax=ax,
-                 hue_order=list(dict.fromkeys(data["country"])))
-    own = data[data["asylum_iso3"] == country]
-    ax.plot(own["year"], own[RATE_ALL], color="black", linewidth=9, zorder=1, alpha=0.15)
+    peers = iter(PEER_STYLES)
+    for code, rows in lines.groupby("asylum_iso3", sort=False):
+        colour, marker = ("black", "o") if code == country else next(peers)
+        ax.errorbar(rows["year"], rows[RATE_ALL], yerr=[rows[RATE_ALL] - rows["rate_ci_low_pct"],
+                                                        rows["rate_ci_high_pct"] - rows[RATE_ALL]],
+                    color=colour, marker=marker, markersize=6, linewidth=2.6 if code == country else 1.5,
+                    capsize=2, elinewidth=0.8, label=rows["country"].iloc[0], zorder=3 if code == country else 2)
+    thin = by_country[~by_country["enough_decisions"]]
+    if len(thin):
+        ax.text(0.0, -0.12, f"Not drawn (fewer than {MIN_DECISIONS} decisions in the window): "
+                + ", ".join(f"{row.country} ({row.total_decisions:,.0f})" for row in thin.itertuples()),
+                transform=ax.transAxes, fontsize=8, va="top", color="#444444")
     ax.set(xlabel="", ylabel="Recognised, % of all decisions", ylim=(-3, 103))
-    ax.set_title("Recognition of Venezuelans' asylum claims: recognised / total decisions")
+    ax.set_title("Recognition of Venezuelans' asylum claims: recognised / total decisions\n"
+                 "(bars: exact 95 % intervals; a gap: no decision that year)", fontsize=11)
     ax.legend(title=None, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return fig

@@ -1,0 +1,93 @@
+"""Sweeps on Dask distributed: a real LocalCluster of 2 workers gives the local runner's bytes, lists a
+failing country with its reason without losing the others, and stops cleanly when interrupted.
+
+The stand-in section (tests/standins.py) sleeps and fails for Bermuda; the project root the workers
+see is the test's own folder. One real Section 2 run on Dask is compared with the local runner's.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+from processes import adopting_orphans, leftovers, wait_until_gone
+
+from perumig import paths, publish, stamps
+
+STANDINS = Path(__file__).with_name("standins.py")
+COUNTRIES = "COL,BMU,PER"
+
+
+def sweep(folder: Path, kernels: Path, output: Path, *extra: str, seconds: float = 0.2, wait: bool = True):
+    process = subprocess.Popen(
+        [sys.executable, str(STANDINS), str(folder), str(seconds), "0", "1", "--", "sweep", "swept", "--countries",
+         COUNTRIES, "--output", str(output), *extra],
+        cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(kernels)})
+    if not wait:
+        return process
+    out, err = process.communicate(timeout=300)
+    return process.returncode, err
+
+
+def published_bytes(folder: Path) -> dict:
+    """Every file of a published folder, hidden ones (marker, stamp) included, with its sha256."""
+    return {str(p.relative_to(folder)): stamps.file_digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_dask_sweep_gives_the_local_runners_bytes_and_lists_the_failing_country(tmp_path, kernels):
+    with adopting_orphans():
+        local_code, local_err = sweep(tmp_path / "local", kernels, tmp_path / "out-local")
+        dask_code, dask_err = sweep(tmp_path / "dask", kernels, tmp_path / "out-dask", "--executor", "dask", "-j", "2")
+        assert wait_until_gone(timeout=10) == []
+    for code, err in ((local_code, local_err), (dask_code, dask_err)):
+        assert code == 1, err
+        assert err.strip().splitlines()[-1] == (
+            "perumig: error: 1 of 3 countries failed (BMU); their reasons are in swept-sweep-COL+BMU+PER/runs.csv"), err
+    for run in ("swept-COL", "swept-PER", "swept-sweep-COL+BMU+PER"):
+        assert published_bytes(tmp_path / "out-dask" / run) == published_bytes(tmp_path / "out-local" / run), run
+    runs = pd.read_csv(tmp_path / "out-dask" / "swept-sweep-COL+BMU+PER" / "runs.csv", keep_default_na=False)
+    assert runs.set_index("country")["status"].to_dict() == {"COL": "ran", "BMU": "failed", "PER": "ran"}
+    assert "deliberate failure for BMU" in runs.set_index("country").loc["BMU", "reason"]
+    assert not (tmp_path / "out-dask" / "swept-BMU").exists()
+    assert leftovers(tmp_path) + leftovers(kernels) == []
+
+
+def test_interrupted_dask_sweep_publishes_nothing_half_made(tmp_path, kernels):
+    output = tmp_path / "out"
+    with adopting_orphans():
+        process = sweep(tmp_path / "dask", kernels, output, "--executor", "dask", "-j", "2", seconds=20, wait=False)
+        deadline = time.monotonic() + 120
+        while not list(output.glob(".swept-*.partial-*")) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the runs are on the cluster
+        time.sleep(1)
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        took = time.monotonic() - signalled
+        assert wait_until_gone(timeout=10) == []
+    assert process.returncode == 130, err
+    assert took < 10, f"took {took:.1f} s to stop"
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("perumig: error: interrupted; discarded: swept:COL, swept:BMU, swept:PER"), err
+    assert not output.exists() or [p.name for p in output.iterdir()] == [], "nothing published, no scratch left"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_real_section_on_dask_matches_the_local_run(tmp_path):
+    """Section 2 for Curaçao (missing years, a small island) on a 2-worker LocalCluster and locally."""
+    from conftest import run_cli
+
+    local = run_cli("sweep", "flows", "--countries", "CUW", "--output", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr
+    on_dask = run_cli("sweep", "flows", "--countries", "CUW", "--executor", "dask", "-j", "2",
+                      "--output", str(tmp_path / "dask"))
+    assert on_dask.returncode == 0, on_dask.stderr
+    for folder in ("flows-CUW", "flows-sweep-CUW"):
+        assert published_bytes(tmp_path / "dask" / folder) == published_bytes(tmp_path / "local" / folder), folder
+    assert publish.read_marker(tmp_path / "dask" / "flows-CUW")["identity"]["parameters"] == {"country": "CUW"}
+    atlas = pd.read_csv(tmp_path / "dask" / "flows-sweep-CUW" / "atlas.csv")
+    assert atlas["iso3"].tolist() == ["CUW"] and atlas["run"].tolist() == ["../flows-CUW"]
