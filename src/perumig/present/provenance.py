@@ -39,10 +39,10 @@ REPORT_METHODS = ("value", "values_from")
 
 
 @cache
-def _notebook_cells(notebook: Path) -> dict[str, tuple[str, int]]:
+def _notebook_cells(notebook: Path | None) -> dict[str, tuple[str, int]]:
     """Source notebook cells by their (stripped) source: (cell id, code cell number from 1); none for a notebook that
     is not in notebooks/ (a stand-in section of the tests)."""
-    if not notebook.is_file():
+    if notebook is None or not notebook.is_file():
         return {}
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     found, number = {}, 0
@@ -91,7 +91,7 @@ def _names(node: ast.AST) -> set[str]:
 class Recorder:
     """The provenance of the values one notebook run writes (one per ``SectionReport``)."""
 
-    def __init__(self, notebook: Path):
+    def __init__(self, notebook: Path | None):
         self.notebook = notebook
         self.rows: dict[str, dict] = {}
         self._sites: dict[tuple, dict] = {}  # one call site (a loop over values) is read once
@@ -114,7 +114,7 @@ class Recorder:
             call = self._call(tree, frame.f_lineno) if tree else None
             functions = self._functions(call, tree, history[:-1], frame.f_globals) if call is not None else []
             self._sites[site] = {
-                "notebook": f"notebooks/{self.notebook.name}",
+                "notebook": f"notebooks/{self.notebook.name}" if self.notebook else "",
                 "cell": f"{cell_id} (code cell {number})",
                 "expression": ast.unparse(call) if call is not None else "",
                 "functions": "; ".join(functions),
