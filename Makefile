@@ -25,7 +25,7 @@ reproduce: $(BIN)/perumig
 	$(BIN)/perumig reproduce
 
 test: $(BIN)/perumig $(TOOLS_BIN)/cffconvert
-	$(BIN)/python -m pytest tests reports $(NBVAL) --ignore=reports/runs --ignore=reports/failed
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests reports $(NBVAL) --ignore=reports/runs --ignore=reports/failed --ignore=reports/site
 
 benchmark: $(BIN)/perumig
 	$(BIN)/python benchmarks/reproduce.py

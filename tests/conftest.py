@@ -23,6 +23,16 @@ def data_mirror():
     return Path(mirror)
 
 
+@pytest.fixture(autouse=True)
+def private_lock(tmp_path, monkeypatch):
+    """Each test takes a write lock of its own, in-process and in the commands it starts: tests running at
+    once (pytest-xdist) publish into their own folders, and must not wait for each other."""
+    lock = tmp_path / ".perumig.lock"
+    monkeypatch.setattr(paths, "LOCK", lock)
+    monkeypatch.setenv("PERUMIG_LOCK", str(lock))
+    return lock
+
+
 @pytest.fixture
 def kernels():
     """A temporary folder of the test's own for kernel folders (TMPDIR of the runs it starts), with a path

@@ -89,6 +89,7 @@ if __name__ == "__main__":
     assert separator == "--"
     try:
         register(Path(folder), float(upstream), float(reader), int(generation), sweep=arguments[0] == "sweep")
+        (Path(folder) / "started").touch()  # the command is running: its stop handling is in place
     except KeyboardInterrupt:
         print("perumig: error: interrupted; nothing was changed", file=sys.stderr)
         sys.exit(entry.INTERRUPTED_EXIT_CODE)

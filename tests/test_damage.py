@@ -15,7 +15,7 @@ from perumig import paths, stamps
 from perumig.data import build, places, sources, tables
 from perumig.errors import DataSourceError
 from perumig.pipeline import cli
-from perumig.present import site
+from perumig.present import book
 
 DAMAGED_CONTENTS = {
     "empty": b"",
@@ -202,30 +202,33 @@ def test_full_disk_during_build_data_keeps_the_data(tmp_path, monkeypatch, capsy
 
 @pytest.fixture
 def published_site():
-    if not (paths.SITE / "index.html").is_file() or not site._sections():
-        pytest.skip("no rendered website in reports/site/ (run `perumig run all` and `perumig site`)")
+    if not (paths.SITE / "index.html").is_file() or not book._section_pages():
+        pytest.skip("no website in reports/site/ (run `perumig run all` and `perumig site`)")
     return lambda: (stamps.folder_files(paths.SITE), stamps.file_digest(paths.SITE / paths.STAMP))
 
 
 def render_into_dev_full(monkeypatch):
-    """The first page is written to /dev/full."""
+    """The landing page's source is written to /dev/full."""
     if not os.access("/dev/full", os.W_OK):
         pytest.skip("/dev/full is not available on this system")
-    render_into = site._render_into
+    write = book._write
 
-    def first_page_on_dev_full(scratch):
-        (scratch / f"{site._sections()[0].id}.html").symlink_to("/dev/full")
-        render_into(scratch)
+    def landing_page_on_dev_full(path, text):
+        if path.name == "index.md" and path.parent.name == "source":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.symlink_to("/dev/full")
+        write(path, text)
 
-    monkeypatch.setattr(site, "_render_into", first_page_on_dev_full)
+    monkeypatch.setattr(book, "_write", landing_page_on_dev_full)
 
 
 def render_raising(monkeypatch):
-    def no_space(scratch):
-        (scratch / "index.html").write_text("half a page")
+    def no_space(source, digest):
+        source.mkdir(parents=True)
+        (source / "index.md").write_text("half a page")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(site, "_render_into", no_space)
+    monkeypatch.setattr(book, "_write_sources", no_space)
 
 
 @pytest.mark.parametrize("full_disk", [render_raising, render_into_dev_full], ids=["ENOSPC-raised", "dev-full"])

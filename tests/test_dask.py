@@ -91,3 +91,42 @@ def test_a_real_section_on_dask_matches_the_local_run(tmp_path):
     assert publish.read_marker(tmp_path / "dask" / "flows-CUW")["identity"]["parameters"] == {"country": "CUW"}
     atlas = pd.read_csv(tmp_path / "dask" / "flows-sweep-CUW" / "atlas.csv")
     assert atlas["iso3"].tolist() == ["CUW"] and atlas["run"].tolist() == ["../flows-CUW"]
+
+
+def test_sweep_on_a_cluster_started_elsewhere_by_its_address(tmp_path, kernels):
+    """A scheduler and two workers started as a user starts them (`dask scheduler`, `dask worker`), found by
+    --scheduler; the same bytes as the local runner's."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dask = Path(sys.executable).with_name("dask")
+    folder = tmp_path / "remote"
+    folder.mkdir()
+    environment = {**os.environ, "PERUMIG_ROOT": str(folder), "TMPDIR": str(kernels)}
+    with adopting_orphans():
+        cluster = [subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)]
+        cluster.append(subprocess.Popen([str(dask), "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--nworkers",
+                                         "2", "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        env=environment))
+        try:
+            remote_code, remote_err = sweep(folder, kernels, tmp_path / "out-remote", "--scheduler",
+                                            f"tcp://127.0.0.1:{port}")
+        finally:
+            for process in reversed(cluster):
+                process.terminate()
+                process.wait(30)
+        local_code, local_err = sweep(tmp_path / "local", kernels, tmp_path / "out-local")
+        assert wait_until_gone(timeout=10) == []
+    assert remote_code == local_code == 1, remote_err + local_err
+    for run in ("swept-COL", "swept-PER", "swept-sweep-COL+BMU+PER"):
+        assert published_bytes(tmp_path / "out-remote" / run) == published_bytes(tmp_path / "out-local" / run), run
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, kernels):
+    code, err = sweep(tmp_path / "nowhere", kernels, tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    assert line.startswith("perumig: error: --scheduler: no Dask scheduler answers at tcp://127.0.0.1:9"), line

@@ -52,7 +52,7 @@ def stub_worker(job, folder, runtime, progress, connection, warm, parent, inheri
     for other in inherited:
         other.close()
     if not warm or connection.recv() == "go":
-        connection.send(("ran", 0.0, 0.0, ""))
+        connection.send(runner.Result("ran"))
     connection.close()
 
 

@@ -93,14 +93,29 @@ def test_approval_verdicts_are_computed():
     assert "holds for Table 2" in government.approval_summary(government.approval_verdict(check))
 
 
-def test_default_peers_equal_the_computed_ranking():
-    """The parameters cell's literal default must follow the UNHCR ranking, so it cannot drift from the data."""
-    declared = params.declared(SECTION.path)["peers"].default
-    assert declared == government.default_peers("PER")
+def test_default_peers_follow_the_ranking_and_never_hold_the_country():
+    """`peers` left empty (the parameters cell's default) means the largest Latin American hosts of Venezuelans that
+    decided a Venezuelan's claim in the years, never the country itself."""
+    assert params.declared(SECTION.path)["peers"].default == []
     ranking = flows.venezuelan_host_ranking()
     assert ranking["year"].iloc[0] == tables.load("unhcr_venezuelans")["year"].max()
     assert "VEN" not in set(ranking["iso3"]) and ranking["venezuelans"].is_monotonic_decreasing
-    assert len(declared) == government.DEFAULT_PEER_COUNT
+    hosts = ranking["iso3"].tolist()
+    assert government.default_peers("PER") == [code for code in hosts if code != "PER"][: government.DEFAULT_PEER_COUNT]
+    decisions = tables.load("unhcr_asylum_decisions")
+    venezuelan = decisions[(decisions["persons_or_cases"] == "P") & (decisions["origin_iso3"] == "VEN")]
+    for country, (start, end) in [("COL", (2015, 2022)), ("PER", (2015, 2016)), ("ALB", (2015, 2022))]:
+        window = venezuelan[venezuelan["year"].between(start, end)].groupby("asylum_iso3")["total_decisions"].sum()
+        expected = [code for code in hosts if code != country and window.get(code, 0) > 0][:4]
+        assert government.default_peers(country, start, end) == expected
+        assert country not in expected and len(expected) == 4
+    assert {"CHL", "ECU"}.isdisjoint(government.default_peers("PER", 2015, 2016)), "no decisions in 2015-2016"
+
+
+def test_default_peers_let_any_host_run():
+    """`-p country=COL` alone used to fail: the literal default peers held Colombia."""
+    assert check(country="COL")["peers"] == []
+    assert check(country="col", peers="")["country"] == "COL"
 
 
 def test_venezuelan_decisions_and_dropped_years():
@@ -288,7 +303,7 @@ def test_parameters_resolve():
     [
         ({"peers": "XXX"}, "peers: 'XXX' is not an ISO3 code"),
         ({"peers": "COL,col"}, "peers: COL is listed twice"),
-        ({"peers": "COL,PER"}, "peers: PER is the country itself"),
+        ({"peers": "COL,PER"}, "peers: PER is the country itself; leave it out of peers (or give no peers"),
         ({"peers": "COL,JPN"}, "peers: UNHCR has no decision on Venezuelans' asylum claims (persons) in JPN"),
         ({"country": "JPN"}, "country: UNHCR has no decision"),
         ({"end_year": "2030"}, "end_year: 2030 is outside the years of UNHCR asylum decisions"),
@@ -329,3 +344,26 @@ def test_legislation_overlay_is_peru_only_and_within_the_years():
     overlay = government.legislation_overlay("PER", 2018, 2019)
     assert len(overlay) > 0 and overlay["placed"].dt.year.between(2018, 2019).all()
     assert government.legislation_overlay("COL", 2015, 2022) is None
+
+
+def test_fifty_three_peers_run_and_stay_readable(tmp_path):
+    """Any valid list of peers runs: 53 of them give a bounded folder name, a figure with the largest peers
+    styled and the rest grey under one legend entry."""
+    from perumig.pipeline import sweep
+
+    valid = []
+    for code in sweep.countries(["all"], "government_response"):
+        try:
+            runner.validated_parameters(SECTION, {"peers": [code]})
+        except ParameterError:
+            continue
+        valid.append(code)
+    peers = [code for code in valid if code != "PER"][:53]
+    assert len(peers) == 53
+    result = run_cli("run", "government_response", "-p", f"peers={','.join(peers)}", "--no-progress",
+                     "--output", str(tmp_path / "peers53"))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "peers53" / "manifest.json").read_text())
+    assert "venezuelan_recognition_rates" in [output["name"] for output in manifest["outputs"]]
+    lines = pd.read_csv(tmp_path / "peers53" / "data" / "venezuelan_recognition_rates.csv")
+    assert lines["asylum_iso3"].nunique() > len(government.PEER_STYLES) + 1, "more peers drawn than there are styles"

@@ -24,14 +24,17 @@ REPORTS = ROOT / "reports"  # executed notebooks, figures, tables, values.json p
 REPORT_RUNS = REPORTS / "runs"  # runs with non-default parameters
 FAILED_RUNS = REPORTS / "failed"  # failed notebooks kept for debugging (not committed)
 CLAIMS_REPORT = REPORTS / "claims.csv"  # every published number beside its reproduction
-SITE = REPORTS / "site"  # the static website for readers who do not run Python
-TEMPLATES = Path(__file__).resolve().parent / "present" / "templates"  # nbconvert and page templates
+SITE = REPORTS / "site"  # the website for readers who do not run Python (built, not committed)
+TEMPLATES = Path(__file__).resolve().parent / "present" / "templates"  # the website's styles, scripts, icon
+CITATION = ROOT / "CITATION.cff"  # how to cite the compendium and the paper
 
 # Environment variable through which the runner tells a notebook where to write its outputs.
 OUTPUT_ENV = "PERUMIG_OUTPUT_DIR"
 # ... and where the other sections' reports of the same rebuild are (`perumig run all --output DIR`).
 SECTION_REPORTS_ENV = "PERUMIG_SECTION_REPORTS"
-LOCK = ROOT / ".perumig.lock"  # held by whichever perumig process writes data/ or reports/
+# Held by whichever perumig process writes data/ or reports/. PERUMIG_LOCK moves it, e.g. for test
+# processes that each publish only into folders of their own.
+LOCK = Path(os.environ.get("PERUMIG_LOCK") or ROOT / ".perumig.lock")
 STAMP = ".perumig-stamp.json"  # in each published folder: the inputs it was made from (local, not committed)
 SWEEPS = REPORTS / "sweeps"  # one section run for many countries: the summary tables
 

@@ -181,8 +181,8 @@ def check_target(target: Path | str, identity: dict[str, Any], reserved: dict[Pa
         return resolved
     if not resolved.is_dir():
         raise UnsafePathError(f"{shown(given)} is a file, not a folder: {fix}")
-    if not any(resolved.iterdir()):
-        return resolved
+    if all(entry.name in OWN_HIDDEN and entry.is_file() for entry in resolved.iterdir()):
+        return resolved  # empty, or holding nothing but perumig's own stamp
     marker = read_marker(resolved)
     if marker is None:
         raise UnsafePathError(f"{shown(given)} holds files perumig did not make (it has no {MARKER}); "

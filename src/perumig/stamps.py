@@ -30,6 +30,10 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def folder_files(folder: Path) -> dict[str, str]:
     """Every file below ``folder`` (hidden ones, such as the stamp, left out) with its sha256."""
     found = {}

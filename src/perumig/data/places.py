@@ -62,7 +62,16 @@ def comparators(iso3: str) -> list[int]:
     """M49 codes the country's migrant share is set beside: its SDG region, its subregion, the world.
 
     For Peru these are Latin America and the Caribbean, South America and the World, as in the paper's Figure 2.
+    UN DESA gives some areas no subregion (those of Northern America: see `missing_comparators`); they are
+    set beside their SDG region and the world only.
     """
     row = _countries().loc[check_iso3(iso3)]
-    codes = [int(row["sdg_region_code"]), int(row["subregion_code"]), WORLD]
-    return list(dict.fromkeys(codes))  # a subregion can coincide with its SDG region
+    codes = [int(row[column]) for column in ("sdg_region_code", "subregion_code") if pd.notna(row[column])]
+    return list(dict.fromkeys([*codes, WORLD]))  # a subregion can coincide with its SDG region
+
+
+def missing_comparators(iso3: str) -> list[str]:
+    """Which comparison regions UN DESA does not give the country: ``"subregion"``, ``"SDG region"`` or none."""
+    row = _countries().loc[check_iso3(iso3)]
+    labels = {"sdg_region_code": "SDG region", "subregion_code": "subregion"}
+    return [label for column, label in labels.items() if pd.isna(row[column])]

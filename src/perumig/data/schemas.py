@@ -411,6 +411,19 @@ TRANSCRIBED_TABLES: list[TableSpec] = [
         unique=["finding_id"],
     ),
     _transcribed(
+        "paper_citations",
+        "Works the paper cites in its text",
+        "Every in-text citation of the paper (author and year as the paper writes them), one row per work and "
+        "section, with the sentence that cites it; the source text has no reference list.",
+        (PAPER,),
+        {
+            "authors": _col(str, "Authors or institution, as the citation names them."),
+            "year": _col(str, "Year of the work, with the paper's letter where it has several works of a year.",
+                         checks=pa.Check.str_matches(r"^(19|20)\d\d[a-z]?$")),
+        },
+        unique=["authors", "year", "seed_section"],
+    ),
+    _transcribed(
         "education_facts",
         "Education of migrants, as stated in the seeds",
         "Education levels and school enrolment of migrants in Peru stated in the paper and the migration profile.",

@@ -1,5 +1,5 @@
 """The `perumig` command: list sections, run them (incrementally, in parallel), sweep a section over
-countries, fetch raw data, rebuild processed data, render the website."""
+countries, fetch raw data, rebuild processed data, build the website."""
 
 from __future__ import annotations
 
@@ -63,10 +63,11 @@ def _parser() -> argparse.ArgumentParser:
                                 help="rebuild data/processed/ and data/datapackage.json from raw files when they are out of date")
     build.add_argument("--check", action="store_true", help="only report committed files that differ from a rebuild")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
-    site = commands.add_parser("site", parents=[writer], help="render the website reports/site/ from the published reports")
-    site.add_argument("--force", action="store_true", help="render even when up to date")
+    site = commands.add_parser("site", parents=[writer], help="build the website reports/site/ (a Sphinx book) from the published reports")
+    site.add_argument("--force", action="store_true", help="build even when up to date")
+    site.add_argument("--output", metavar="DIR", help="build the website here instead of reports/site/")
     commands.add_parser("reproduce", parents=[executor],
-                        help="fetch, rebuild the data, run every section and render the website, skipping what is current")
+                        help="fetch, rebuild the data, run every section and build the website, skipping what is current")
     explain = commands.add_parser("explain", help="where a values.json key or a claim id comes from: notebook cell, "
                                                   "function, table and columns, raw source")
     explain.add_argument("key", help="a key of a published values.json, or a claim id of reports/claims.csv")
@@ -105,13 +106,19 @@ def _build_data(check: bool, force: bool) -> int:
     return 0
 
 
-def _site(force: bool) -> None:
-    from perumig.present import site
+def _site(force: bool, output: str | None = None) -> None:
+    import time
 
-    rendered = site.build_site(force=force)
-    if rendered:
-        PUBLISHED.append("reports/site/")
-    print(f"rendered {rendered}" if rendered else "skipped site: reports/site/ is current")
+    from perumig import publish
+    from perumig.present import book
+
+    start = time.perf_counter()
+    built = book.build_site(Path(output) if output else paths.SITE, force=force, user_given=output is not None)
+    if built:
+        PUBLISHED.append(f"{publish.shown(built)}/")
+        print(f"built the website in {time.perf_counter() - start:.1f} s: open {built / 'index.html'} in a browser")
+    else:
+        print(f"skipped site: {output or 'reports/site/'} is current")
 
 
 def _jobs(arguments: argparse.Namespace) -> int:
@@ -183,7 +190,8 @@ def _write_timings(path: str, jobs) -> None:
     from perumig import publish
 
     rows = [{"job": job.key, "status": job.outcome.status, "seconds": round(job.outcome.seconds, 2),
-             "kernel_peak_mib": None if job.outcome.kernel_peak_mib is None else round(job.outcome.kernel_peak_mib, 1)}
+             "kernel_peak_mib": None if job.outcome.kernel_peak_mib is None else round(job.outcome.kernel_peak_mib, 1),
+             "cpu_seconds": None if job.outcome.cpu_seconds is None else round(job.outcome.cpu_seconds, 2)}
             for job in jobs if job.outcome is not None]
     target = publish.check_file_target(path, _earlier_timings(path))
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
@@ -358,7 +366,7 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         elif arguments.command == "build-data":
             return _build_data(check=False, force=arguments.force)
         elif arguments.command == "site":
-            _site(arguments.force)
+            _site(arguments.force, arguments.output)
     return 0
 
 

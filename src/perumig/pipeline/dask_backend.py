@@ -23,6 +23,7 @@ from pathlib import Path
 
 from perumig import publish
 from perumig.errors import ParameterError
+from perumig.pipeline import runner
 
 SCHEDULER_ENV = "PERUMIG_DASK_SCHEDULER"
 # Tasks handed to the scheduler at once, per worker thread: enough to keep every worker busy while
@@ -31,15 +32,15 @@ IN_FLIGHT_PER_THREAD = 2
 
 
 def execute_on_worker(job, upstream: dict[str, bytes]) -> tuple:
-    """On a Dask worker: run one job in a private folder; (status, seconds, kernel peak MiB, message, files).
+    """On a Dask worker: run one job in a private folder; its Result and the files it made.
 
     ``upstream`` holds the files of the runs this one reads (``<section>/values.json``), written where
     the notebook looks for them.
     """
-    from perumig.pipeline import runner
+    from perumig.pipeline import kernels
 
     runner.import_execution_stack()  # papermill's engine, registered once per worker process
-    start = time.perf_counter()
+    start, cpu_before = time.perf_counter(), kernels.own_cpu_seconds()
     with tempfile.TemporaryDirectory(prefix="perumig-dask-") as private:
         private = Path(private)
         folder = private / "run"
@@ -50,17 +51,17 @@ def execute_on_worker(job, upstream: dict[str, bytes]) -> tuple:
                 (private / "reports" / name).write_bytes(content)
             job = replace(job, section_reports=private / "reports")
         runtime = publish.new_kernel_runtime()
-        peak = None
         try:
-            peak = runner.execute_notebook(job, folder, runtime, fork_server=_fork_server(job))
-            status, message = "ran", ""
+            use = runner.execute_notebook(job, folder, runtime, fork_server=_fork_server(job))
+            cpu = None if use.cpu_seconds is None else use.cpu_seconds + kernels.own_cpu_seconds() - cpu_before
+            result = runner.Result("ran", time.perf_counter() - start, use.peak_mib, "", cpu)
         except runner.NotebookFailed as failure:
-            status, message = "failed", str(failure)
+            result = runner.Result("failed", time.perf_counter() - start, message=str(failure))
         finally:
             shutil.rmtree(runtime, ignore_errors=True)
         files = {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
                  if path.is_file()}
-    return status, time.perf_counter() - start, peak, message, files
+    return result, files
 
 
 _server: dict = {}
@@ -123,7 +124,7 @@ class DaskBackend:
         self.futures[future] = (job, folder)
 
     def finished(self, timeout: float) -> list:
-        """Jobs whose task ended, their files written into their folder, with (status, seconds, peak, message)."""
+        """Jobs whose task ended, their files written into their folder, with their Result."""
         done = [future for future in self.futures if future.done()]
         if not done:
             time.sleep(timeout)
@@ -132,14 +133,14 @@ class DaskBackend:
         for future in done:
             job, folder = self.futures.pop(future)
             try:
-                status, seconds, peak, message, files = future.result()
+                result, files = future.result()
             except Exception as error:  # the task or its worker failed outside the notebook
-                results.append((job, ("failed", 0.0, None, f"on the Dask cluster: {type(error).__name__}: {error}")))
+                results.append((job, runner.Result("failed", message=f"on the Dask cluster: {type(error).__name__}: {error}")))
                 continue
             for name, content in files.items():
                 (folder / name).parent.mkdir(parents=True, exist_ok=True)
                 (folder / name).write_bytes(content)
-            results.append((job, (status, seconds, peak, message)))
+            results.append((job, result))
         return results
 
     def stop(self) -> list:

@@ -19,12 +19,14 @@ import ctypes
 import importlib
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 # What a kernel's matplotlib uses; ipykernel sets it when a kernel starts, and matplotlib reads it when
@@ -55,16 +57,32 @@ def notebook_imports() -> list[str]:
     return ["IPython.display", *sorted(f"perumig.{module}" for module in stamps.module_closure(modules))]
 
 
-def peak_memory_mib(pid: int) -> float | None:
-    """The most memory (resident set) process ``pid`` has held so far, in MiB; None where unknown."""
+@dataclass(frozen=True)
+class KernelUse:
+    peak_mib: float | None  # the most memory (resident set) the kernel held
+    cpu_seconds: float | None  # the processor time it used
+
+
+def use_of(pid: int) -> KernelUse:
+    """What kernel process ``pid`` has used so far (Linux /proc; None where unknown)."""
+    peak = cpu = None
     try:
         status = Path(f"/proc/{pid}/status").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return None
+        return KernelUse(None, None)
     for line in status.splitlines():
         if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return None
+            peak = int(line.split()[1]) / 1024
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime and stime, after the name in parentheses
+    return KernelUse(peak, cpu)
+
+
+def own_cpu_seconds() -> float:
+    """This process's processor time so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 class ForkServer:
@@ -245,6 +263,18 @@ def _serve(address: str, parent: int, modules: list[str]) -> None:
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     _import_as_in_a_kernel(["ipykernel.kernelapp", *modules])
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped as they end
+    kernels: list[int] = []
+
+    def stop(signum, frame):
+        # Its kernels go with it, at once: left alone, each would notice within a second and say so on the terminal.
+        for pid in kernels:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
         listener.bind(address)
         listener.listen()
@@ -261,6 +291,7 @@ def _serve(address: str, parent: int, modules: list[str]) -> None:
                         _become_kernel(request, start_folder)
                     finally:
                         os._exit(0)
+                kernels.append(pid)
                 connection.sendall(f"{pid}\n".encode())
 
 

@@ -37,9 +37,9 @@ from perumig.sections import SECTIONS, Section, section
 # One more than the cores: a run waits at times (kernel start, messages); on 2 cores, 3 runs at once
 # rebuilt everything in 27 s against 32 s for 2 at once.
 DEFAULT_WORKERS = (os.cpu_count() or 1) + 1
-# A worker asked to stop gets this long to shut its kernel down before it is killed: together with the
-# runner's own clean-up, an interrupted run ends within three seconds.
-STOP_GRACE_SECONDS = 2.0
+# A worker asked to stop gets this long to shut its kernel down before it and its kernel are killed;
+# the runner removes their folders itself, so an interrupted run ends well within three seconds.
+STOP_GRACE_SECONDS = 0.5
 # One BLAS/OpenMP thread per kernel unless the user says otherwise: the matrices here are tiny, so
 # extra threads only spin, and with several kernels at once they fight over the cores (on 2 cores,
 # 3 kernels with OpenBLAS's default 2 threads each took 5 s more CPU for a full rebuild). It also
@@ -153,7 +153,7 @@ class Job:
         return {
             "notebook": stamps.file_digest(self.section.path),
             "parameters": self.resolved,
-            "code": stamps.code_digest(stamps.notebook_modules(self.section.path) | {"present.site"}, with_templates=True),
+            "code": stamps.code_digest(stamps.notebook_modules(self.section.path)),
             "environment": stamps.environment_digest(),
             "data": data,
         }
@@ -185,6 +185,17 @@ class Job:
         return current and (beside is None or stamps.file_digest(beside) in self.previous_beside())
 
 
+@dataclass(frozen=True)
+class Result:
+    """What a backend reports of a job it ran: how it ended, its wall time, its kernel's use of the machine."""
+
+    status: str  # ran, failed, interrupted, dropped (a warm job told not to run)
+    seconds: float = 0.0
+    kernel_peak_mib: float | None = None
+    message: str = ""
+    cpu_seconds: float | None = None  # the kernel's and the worker's processor time
+
+
 @dataclass
 class Outcome:
     job: Job
@@ -193,6 +204,7 @@ class Outcome:
     kernel_peak_mib: float | None = None
     message: str = ""
     reason: str = ""  # for a failure: what went wrong, in a few words (the message adds where things are)
+    cpu_seconds: float | None = None
 
     def line(self) -> str:
         where = shown(self.job.target)
@@ -225,7 +237,7 @@ def _environment(values: dict[str, str]):
 
 @cache
 def import_execution_stack() -> None:
-    """Import papermill, register its engine and warm up nbconvert once, before the workers are forked.
+    """Import papermill and register its engine once, before the workers are forked.
 
     jsonschema (through nbformat) imports rfc3987-syntax when it is installed, which builds 38
     parsers at import (about two seconds); its IRI format checks are never used to validate a
@@ -233,8 +245,6 @@ def import_execution_stack() -> None:
     """
     sys.modules.setdefault("rfc3987_syntax", None)
     from papermill.engines import NBClientEngine, papermill_engines
-
-    from perumig.present import site
 
     class SaveOnceEngine(NBClientEngine):
         """papermill's nbclient engine, writing the executed notebook when it starts and when it ends or fails.
@@ -253,10 +263,9 @@ def import_execution_stack() -> None:
                 nb_man.save = save  # papermill's notebook_complete then writes it, failed or not
 
     papermill_engines.register(ENGINE, SaveOnceEngine)
-    site.warm_html_exporter()
 
 
-def _make_deterministic(notebook_path: Path):
+def _make_deterministic(notebook_path: Path) -> None:
     """Drop what changes from run to run: papermill's timings and the random id of the injected cell."""
     import nbformat
 
@@ -268,7 +277,6 @@ def _make_deterministic(notebook_path: Path):
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = f"injected-parameters-{position}"
     nbformat.write(notebook, notebook_path)
-    return notebook
 
 
 def _failure_message(error: Exception) -> str:
@@ -301,9 +309,9 @@ class NotebookFailed(Exception):
 
 
 def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = False, go=None, on_kernel=None,
-                     fork_server: kernels.ForkServer | None = None) -> float | None:
+                     fork_server: kernels.ForkServer | None = None) -> kernels.KernelUse | None:
     """Execute the job's notebook into ``folder``: the executed notebook, its HTML page and everything the
-    notebook writes; returns the kernel's peak memory in MiB. The kernel talks over local sockets (IPC)
+    notebook writes; returns the kernel's peak memory and processor time. The kernel talks over local sockets (IPC)
     in ``runtime``: no network port; it is forked from ``fork_server`` when one is given (see
     :mod:`perumig.pipeline.kernels`).
 
@@ -313,8 +321,6 @@ def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = Fal
     """
     import papermill
     from jupyter_client.manager import KernelManager
-
-    from perumig.present import site
 
     executed = folder / job.section.notebook
     options = {"kernel_name": "python3", "transport": "ipc", "connection_file": str(runtime / "kernel.json")}
@@ -332,7 +338,7 @@ def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = Fal
                 str(job.section.path), str(executed), parameters=job.changed, kernel_name="python3",
                 progress_bar=progress, cwd=str(paths.NOTEBOOKS), record_timing=False, km=kernel, engine_name=ENGINE,
             )
-            peak = kernels.peak_memory_mib(kernel.provisioner.pid)
+            use = kernels.use_of(kernel.provisioner.pid)
     except Exception as error:
         if _stopping:
             raise KeyboardInterrupt from None
@@ -340,9 +346,8 @@ def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = Fal
     finally:
         if kernel.has_kernel:
             kernel.shutdown_kernel(now=True)
-    notebook = _make_deterministic(executed)
-    executed.with_suffix(".html").write_text(site.notebook_html(notebook), encoding="utf-8")
-    return peak
+    _make_deterministic(executed)
+    return use
 
 
 # Publishing, in the runner's own process.
@@ -410,17 +415,21 @@ def _worker(job: Job, folder: Path, runtime: Path, progress: bool, connection, w
             pass
 
     try:
-        peak = execute_notebook(job, folder, runtime, progress, go=(lambda: connection.recv() == "go") if warm else None,
-                                on_kernel=lambda pid: send(("kernel", pid)), fork_server=fork_server)
-        send(("dropped" if peak is None else "ran", time.perf_counter() - start, peak, ""))
+        use = execute_notebook(job, folder, runtime, progress, go=(lambda: connection.recv() == "go") if warm else None,
+                               on_kernel=lambda pid: send(("kernel", pid)), fork_server=fork_server)
+        if use is None:
+            send(Result("dropped"))
+        else:
+            send(Result("ran", time.perf_counter() - start, use.peak_mib, "",
+                        use.cpu_seconds + kernels.own_cpu_seconds() if use.cpu_seconds is not None else None))
     except NotebookFailed as failure:
-        send(("failed", time.perf_counter() - start, None, str(failure)))
+        send(Result("failed", time.perf_counter() - start, message=str(failure)))
     except (KeyboardInterrupt, EOFError):
         # Stopped, or the parent died: what was being built goes (the parent may not be there to do it).
         shutil.rmtree(folder, ignore_errors=True)
-        send(("interrupted", time.perf_counter() - start, None, "interrupted"))
+        send(Result("interrupted", time.perf_counter() - start, message="interrupted"))
     except Exception as error:  # a fault of the runner itself: one line, the published folder is kept
-        send(("failed", time.perf_counter() - start, None, f"{type(error).__name__}: {error}"))
+        send(Result("failed", time.perf_counter() - start, message=f"{type(error).__name__}: {error}"))
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
         connection.close()
@@ -509,14 +518,14 @@ class LocalBackend:
                 message = entry.connection.recv()
             except (EOFError, OSError):
                 return None
-            if message[0] == "kernel":
+            if isinstance(message, tuple) and message[0] == "kernel":
                 entry.kernel = message[1]
             else:
                 return message
         return None
 
     def finished(self, timeout: float) -> list[tuple[Job, tuple]]:
-        """Jobs whose worker ended within ``timeout`` seconds, with (status, seconds, peak, message)."""
+        """Jobs whose worker ended within ``timeout`` seconds, with their Result."""
         for entry in self.warming.values():
             self._receive(entry)
         if not self.running:
@@ -532,7 +541,7 @@ class LocalBackend:
             del self.running[key]
             entry.process.join()
             shutil.rmtree(entry.runtime, ignore_errors=True)
-            done.append((entry.job, result or ("failed", 0.0, None, f"its worker died (exit code {entry.process.exitcode})")))
+            done.append((entry.job, result or Result("failed", message=f"its worker died (exit code {entry.process.exitcode})")))
         return done
 
     @staticmethod
@@ -587,19 +596,18 @@ def _settle_without_running(job: Job, finished: dict[str, Outcome], force: bool)
     return None
 
 
-def _conclude(job: Job, folder: Path, result: tuple) -> Outcome:
+def _conclude(job: Job, folder: Path, result: Result) -> Outcome:
     """Publish a finished job's folder, or keep its failed notebook; the folder is gone afterwards."""
-    status, seconds, peak, message = result
+    seconds, peak, cpu = result.seconds, result.kernel_peak_mib, result.cpu_seconds
     try:
-        if status == "ran":
+        if result.status == "ran":
             try:
                 _publish(job, folder)
             except PerumigError as refusal:  # the destination changed while the run executed
-                return Outcome(job, "failed", seconds, peak, f"not published: {refusal}", reason=str(refusal))
-            return Outcome(job, "ran", seconds, peak)
-        if status == "failed":
-            return Outcome(job, status, seconds, peak, _keep_failed(job, folder, message), reason=message)
-        return Outcome(job, status, seconds, peak, message, reason=message)
+                return Outcome(job, "failed", seconds, peak, f"not published: {refusal}", str(refusal), cpu)
+            return Outcome(job, "ran", seconds, peak, cpu_seconds=cpu)
+        message = _keep_failed(job, folder, result.message) if result.status == "failed" else result.message
+        return Outcome(job, result.status, seconds, peak, message, result.message, cpu)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

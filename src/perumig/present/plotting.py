@@ -16,15 +16,20 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.transforms import Bbox
 
+from perumig.present import display
+
 SVG_HASH_SALT = "perumig"
 NOTE_FONT_SIZE = 8
-PALETTE = "colorblind"
+# Okabe & Ito's colour-blind-safe colours (yellow left out: too pale on white), ordered so that neighbours
+# differ strongly also for protan, deutan and tritan vision (seaborn's "colorblind" puts orange by vermillion).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#999999", "#56B4E9", "#CC79A7"]
 # Colours that keep their meaning across figures.
 SOURCE_COLOURS = {"UN DESA": "#0072B2", "UNHCR": "#D55E00", "seed": "#000000"}
 
 
 def use_style() -> None:
-    """The compendium's look; called once at the top of every notebook."""
+    """The compendium's look, for figures and tables; called once at the top of every notebook."""
+    display.register()
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
     mpl.rcParams.update(
         {
@@ -102,16 +107,19 @@ def save(fig: mpl.figure.Figure, stem: Path, png: bytes, area: Bbox) -> list[Pat
     return [svg_path, png_path]
 
 
-def show(fig: mpl.figure.Figure, png: bytes) -> None:
-    """Display the saved PNG at screen size and close the figure.
+def show(fig: mpl.figure.Figure, png: bytes, description: str, figure: dict | None = None) -> None:
+    """Display the saved PNG at screen size, described for screen readers, and close the figure.
 
     Rendering once for both file and notebook saves a third of each figure's cost; the image keeps
-    the saved resolution, so it stays sharp on high-density screens.
+    the saved resolution, so it stays sharp on high-density screens. ``figure`` (name, title, source,
+    files) travels in the output's metadata: the website turns it into links under the figure.
     """
-    from IPython.display import Image, display
+    from IPython.display import Image
+    from IPython.display import display as show_output
 
     width = int.from_bytes(png[16:20], "big")  # the PNG header's IHDR width
-    display(Image(data=png, width=round(width * mpl.rcParams["figure.dpi"] / mpl.rcParams["savefig.dpi"])))
+    image = Image(data=png, width=round(width * mpl.rcParams["figure.dpi"] / mpl.rcParams["savefig.dpi"]), alt=description)
+    show_output(image, metadata={"perumig_figure": figure} if figure else None)
     plt.close(fig)
 
 

@@ -2,7 +2,8 @@
 tables, and ``values.json`` with the run's headline numbers.
 
 The runner tells the notebook where to write through ``PERUMIG_OUTPUT_DIR`` (``paths.OUTPUT_ENV``). When it is unset
-(a notebook opened by hand, or re-executed by nbval) nothing is written: the notebook only shows.
+(a notebook run with plain papermill or nbconvert, opened in JupyterLab, or re-executed by nbval) nothing is written:
+the notebook only shows, and says so at the top (:meth:`SectionReport.publication_notice`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pandas as pd
 
 from perumig import paths
 from perumig.data import tables
-from perumig.present import plotting, provenance
+from perumig.present import display, plotting, prose, provenance
 
 VALUE_DECIMALS = 6
 
@@ -35,6 +36,25 @@ class SectionReport:
         # Where each value comes from; only a run that writes its outputs records it (nbval reruns only show).
         self.recorder = provenance.Recorder(_notebook(section)) if self.output_dir else None
 
+    def publication_notice(self) -> prose.Markdown:
+        """Where this run's outputs go, said in the notebook's first output: nothing when the runner (or the user)
+        named a folder; otherwise that the run publishes nothing and how to make it publish."""
+        if self.output_dir:
+            return prose.Markdown("")
+        return prose.fill(
+            "**This run publishes nothing**: its figures, tables and headline numbers are only shown here, and no "
+            "`values.json` is written. To publish them, run `perumig run {section}` (it checks the parameters first "
+            "and publishes to `reports/{section}/`, or `reports/runs/` for other parameters), or set the environment "
+            "variable `{variable}` to a folder before the kernel starts, e.g. "
+            "`{variable}=reports/runs/my-{section} papermill notebooks/{notebook} out.ipynb -p ...`.",
+            section=prose.trusted(self.section), variable=prose.trusted(paths.OUTPUT_ENV),
+            notebook=prose.trusted(self._notebook_name()))
+
+    def _notebook_name(self) -> str:
+        from perumig.sections import SECTIONS  # deferred: sections import this module's callers
+
+        return SECTIONS[self.section].notebook if self.section in SECTIONS else f"{self.section}.ipynb"
+
     def figure(self, fig, name: str, data: pd.DataFrame, title: str, source: str) -> None:
         """Label the figure with its source, save it with its data, then show it."""
         plotting.fix_layout(fig)
@@ -43,9 +63,10 @@ class SectionReport:
         if self.output_dir:
             plotting.save(fig, self.output_dir / "figures" / name, png, area)
             tables.write_csv(data, self.output_dir / "data" / f"{name}.csv")
-        self.manifest.append({"kind": "figure", "name": name, "title": title, "source": source,
-                              "files": [f"figures/{name}.svg", f"figures/{name}.png", f"data/{name}.csv"]})
-        plotting.show(fig, png)
+        entry = {"kind": "figure", "name": name, "title": title, "source": source,
+                 "files": [f"figures/{name}.svg", f"figures/{name}.png", f"data/{name}.csv"]}
+        self.manifest.append(entry)
+        plotting.show(fig, png, display.figure_description(title, source), entry)
 
     def table(self, data: pd.DataFrame, name: str, title: str, source: str) -> pd.DataFrame:
         """Save a table as CSV; returns it for display."""

@@ -20,6 +20,7 @@ from perumig import statistics
 from perumig.data import places, schemas, tables
 from perumig.sections import flows
 from perumig.errors import ParameterError
+from perumig.present import prose
 
 WDI_SOURCE = "World Bank WDI (datahub copy, 2026-07-01 update)"
 UNHCR_SOURCE = flows.UNHCR_VENEZUELANS
@@ -650,21 +651,31 @@ def _relation_to_paper(outcome: str, verdict: str) -> str:
     return f"**Against the paper.** {CLAIMS[outcome]} {reading} {scope}"
 
 
-def macro_summary(macro: pd.DataFrame, table1: pd.DataFrame, year: int) -> str:
+def macro_summary(macro: pd.DataFrame, table1: pd.DataFrame, year: int) -> prose.Markdown:
     """Peru's year ``year`` in WDI beside the paper's Table 1 (ENAHO) shares of unemployed, from the data."""
     values = macro[macro["year"] == year].set_index("key")["value"]
     unemployed = table1.set_index("variable").loc["unemployed"]
     unhcr = macro[macro["key"] == "venezuelans.UNHCR"].set_index("year")["value"].diff()
-    return (
-        f"UNHCR's count of Venezuelans in Peru rose most in {unhcr.idxmax()} (by {unhcr.max():,.0f}; {UNHCR_SOURCE}). "
-        f"In {year}, Peru's GDP changed by {values['gdp_growth_pct']:.2f} % and unemployment was "
-        f"{values['unemployment_pct']:.2f} % of the labour force ({WDI_SOURCE}, NY.GDP.MKTP.KD.ZG and SL.UEM.TOTL.ZS, "
-        f"modelled ILO estimate), while Venezuelans under UNHCR's mandate were {values['venezuelan_share_pct']:.2f} % of "
-        f"the population ({SHARE_SOURCE}). The paper's Table 1 (ENAHO {year}, Sec. 2.3) puts the unemployed at "
-        f"{unemployed['native_born_pct']} % of the native-born and {unemployed['migrant_pct']} % of migrants. A single "
-        "country's series cannot separate migration from the pandemic and the business cycle; the panel below at least "
-        "nets out shocks common to the region."
-    )
+    return prose.fill(
+        "UNHCR's count of Venezuelans in Peru rose most in {peak} (by {rise}; {unhcr}). In {year}, Peru's GDP changed by "
+        "{growth} and unemployment was {unemployment} of the labour force ({wdi}, NY.GDP.MKTP.KD.ZG and SL.UEM.TOTL.ZS, "
+        "modelled ILO estimate), while Venezuelans under UNHCR's mandate were {share} of the population ({share_source}). "
+        "The paper's Table 1 (ENAHO {year}, Sec. 2.3) puts the unemployed at {native} % of the native-born and "
+        "{migrant} % of migrants. A single country's series cannot separate migration from the pandemic and the business "
+        "cycle; the panel below at least nets out shocks common to the region.",
+        peak=unhcr.idxmax(), rise=prose.number(unhcr.max()), unhcr=UNHCR_SOURCE, year=year,
+        growth=prose.percent(values.get("gdp_growth_pct"), 2), unemployment=prose.percent(values.get("unemployment_pct"), 2),
+        wdi=WDI_SOURCE, share=prose.percent(values.get("venezuelan_share_pct"), 2), share_source=SHARE_SOURCE,
+        native=unemployed["native_born_pct"], migrant=unemployed["migrant_pct"])
+
+
+def run_heading(countries: list[str], outcome: str, start_year: int, end_year: int) -> prose.Markdown:
+    """What the run shows: Peru's own parts always, and the panel of the chosen countries and outcome."""
+    series = OUTCOMES[outcome]
+    return prose.fill("**Panel countries:** {countries} · **outcome:** {label} ({indicator}) · **years:** {start}–{end} · "
+                      "the parts about Peru (the evidence, Peru's series, education) always show Peru.",
+                      countries=prose.join(places.name(code) for code in countries), label=series.label,
+                      indicator=series.indicator, start=start_year, end=end_year)
 
 
 # Human capital.

@@ -11,13 +11,17 @@ UNHCR sum here uses the person rows only; `excluded_cases` reports what that lea
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
 from perumig.data import places, tables
 from perumig.sections import flows, verdicts
+from perumig.sections.flows import placement_date
 from perumig.errors import ParameterError
 from perumig.data.schemas import seed_label
+from perumig.present import prose
 
 ORIGIN = "VEN"
 PERU = "PER"
@@ -52,21 +56,6 @@ RATE_DEFINITIONS = {
 
 
 # Legislation (paper Sec. 3.1 and Figure 3; later seeds).
-
-
-def placement_date(date: str) -> pd.Timestamp:
-    """Where a legislation date is drawn on a time axis.
-
-    Dates are stored as precisely as the seed gives them. Full dates (yyyy-mm-dd) are drawn on that day.
-    A month (yyyy-mm) is drawn on the 15th, the middle of the month; a year (yyyy) on 1 July, the middle
-    of the year. The placement is only for drawing and ordering: tables keep the date as stored.
-    """
-    parts = date.split("-")
-    if len(parts) == 3:
-        return pd.Timestamp(date)
-    if len(parts) == 2:
-        return pd.Timestamp(f"{date}-15")
-    return pd.Timestamp(f"{date}-07-01")
 
 
 def _instrument_labels(rows: pd.DataFrame) -> list[str]:
@@ -180,7 +169,7 @@ def direction_counts(rows: pd.DataFrame) -> pd.DataFrame:
                          "source": "legislation table (UNDP paper Sec. 3.1 footnotes; later seeds)"})
 
 
-def timeline_summary(rows: pd.DataFrame, spans: pd.DataFrame, first_year: int, last_year: int) -> str:
+def timeline_summary(rows: pd.DataFrame, spans: pd.DataFrame, first_year: int, last_year: int) -> prose.Markdown:
     """The paper's reading of Figure 3 put to the table: how many instruments, of which direction, per year,
     before and after the last change of administration the seeds date."""
     change = spans["start"].iloc[-1]
@@ -190,12 +179,14 @@ def timeline_summary(rows: pd.DataFrame, spans: pd.DataFrame, first_year: int, l
         part = rows[(rows["placed"] >= start) & (rows["placed"] < end)]
         years = (end - start).days / 365.25
         counts = part["direction"].value_counts()
-        parts.append(
-            f"{name} it ({start:%d %B %Y} to {end - pd.Timedelta(days=1):%d %B %Y}), {len(part)} instruments, "
-            f"{len(part) / years:.1f} a year ({counts.get('opening', 0)} opening, {counts.get('restrictive', 0)} restrictive)"
-        )
-    return (f"The change to the {spans['administration'].iloc[-1]} is drawn on {change:%d %B %Y} "
-            f"(see `administration_spans`). In the timeline, {parts[0]}; {parts[1]}.")
+        parts.append(prose.fill(
+            "{name} it ({start:%d %B %Y} to {end:%d %B %Y}), {instruments}, {rate} a year ({opening} opening, "
+            "{restrictive} restrictive)", name=name, start=start, end=end - pd.Timedelta(days=1),
+            instruments=prose.count(len(part), "instrument"), rate=prose.number(len(part) / years, 1),
+            opening=counts.get("opening", 0), restrictive=counts.get("restrictive", 0)))
+    return prose.fill("The change to the {administration} is drawn on {change:%d %B %Y} (see `administration_spans`). "
+                      "In the timeline, {before}; {after}.", administration=spans["administration"].iloc[-1],
+                      change=change, before=parts[0], after=parts[1])
 
 
 def direction_by_period(rows: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
@@ -314,30 +305,45 @@ def approval_verdict(check: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def approval_summary(verdict: pd.DataFrame) -> str:
+def approval_summary(verdict: pd.DataFrame) -> prose.Markdown:
     """The generated reading of the paper's sentence "the percentage of applications that were approved decreased"."""
     paper, *unhcr = verdict.itertuples()
     holds = paper.verdict != "did not decrease"
-    text = (
-        f"By the paper's own measure (Table 2, accepted / submitted), the approval rate went from {paper.first_pct:.3f} % in "
-        f"{paper.first_year} to {paper.last_pct:.3f} % in {paper.last_year}: it {paper.verdict}, so the sentence "
-        f"{'holds' if holds else 'does not hold'} for Table 2."
-    )
-    parts = [f"{row.measure.removeprefix('UNHCR: ')} went from {row.first_pct:.1f} % to {row.last_pct:.1f} % "
-             f"({row.verdict})" for row in unhcr]
-    text += (" Measured on the decisions actually taken each year (UNHCR), " + "; ".join(parts) + ". "
-             "Accepted / submitted also falls whenever applications grow faster than decisions are taken, so it "
-             "measures the backlog as well as the rate at which claims are approved.")
-    return text
+    text = prose.fill(
+        "By the paper's own measure (Table 2, accepted / submitted), the approval rate went from {first} in "
+        "{first_year} to {last} in {last_year}: it {verdict}, so the sentence {holds} for Table 2.",
+        first=prose.percent(paper.first_pct, 3), first_year=paper.first_year, last=prose.percent(paper.last_pct, 3),
+        last_year=paper.last_year, verdict=paper.verdict, holds="holds" if holds else "does not hold")
+    parts = [prose.fill("{measure} went from {first} to {last} ({verdict})", measure=row.measure.removeprefix("UNHCR: "),
+                        first=prose.percent(row.first_pct, 1), last=prose.percent(row.last_pct, 1), verdict=row.verdict)
+             for row in unhcr]
+    return (text + prose.trusted(" Measured on the decisions actually taken each year (UNHCR), ")
+            + prose.Markdown("; ").join(parts)
+            + prose.trusted(". Accepted / submitted also falls whenever applications grow faster than decisions are "
+                            "taken, so it measures the backlog as well as the rate at which claims are approved."))
 
 
 # Recognition of Venezuelans: the country beside the other main hosts.
 
 
-def default_peers(country: str, count: int = DEFAULT_PEER_COUNT) -> list[str]:
-    """The ``count`` largest hosts of `flows.venezuelan_host_ranking`, without ``country``: the default `peers`."""
+def default_peers(country: str, start_year: int | None = None, end_year: int | None = None,
+                  count: int = DEFAULT_PEER_COUNT) -> list[str]:
+    """The peers of a run that names none (``peers`` empty): the ``count`` largest hosts of
+    `flows.venezuelan_host_ranking`, never ``country`` itself and, when years are given, only hosts that decided
+    a Venezuelan's claim in them (a peer without decisions adds nothing to the comparison)."""
     ranking = flows.venezuelan_host_ranking()
-    return ranking.loc[ranking["iso3"] != country, "iso3"].head(count).tolist()
+    candidates = ranking.loc[ranking["iso3"] != country, "iso3"]
+    if start_year is not None:
+        decided = _venezuelan_decisions_by_host(start_year, end_year)
+        candidates = candidates[candidates.map(lambda code: decided.get(code, 0) > 0)]
+    return candidates.head(count).tolist()
+
+
+def _venezuelan_decisions_by_host(start_year: int, end_year: int) -> pd.Series:
+    """Decisions on Venezuelans' claims (persons) per asylum country in the years."""
+    decisions = _persons("unhcr_asylum_decisions")
+    window = decisions[(decisions["origin_iso3"] == ORIGIN) & decisions["year"].between(start_year, end_year)]
+    return window.groupby("asylum_iso3")["total_decisions"].sum()
 
 
 # A country with fewer decisions on Venezuelans' claims in the whole window gets no rate line, no interval and no
@@ -409,6 +415,89 @@ def without_decisions(countries: list[str], decisions: pd.DataFrame, start_year:
     decided = decisions.loc[decisions["total_decisions"] > 0].set_index(["asylum_iso3", "year"]).index
     missing = full.difference(decided).to_frame(index=False)
     return missing.sort_values(["asylum_iso3", "year"]).reset_index(drop=True)
+
+
+def _model_obstacle(decisions: pd.DataFrame, country: str) -> str | None:
+    """Why the models cannot estimate the country's odds ratio, or None when they can.
+
+    The country must be among the modelled countries (at least MIN_DECISIONS decisions, `_glm_data`) with at least
+    one modelled peer, and on each side the decisions must include both recognitions and other outcomes: if either
+    side recognised no one, or everyone, the odds ratio lies at zero or infinity and there is nothing to estimate.
+    """
+    data = _glm_data(decisions)
+    own = data["asylum_iso3"] == country
+    if not own.any():
+        return "thin"
+    if own.all():
+        return "no peer"
+    for side, rows in (("country", data[own]), ("peers", data[~own])):
+        recognised, total = rows["recognized"].sum(), rows["total_decisions"].sum()
+        if recognised == 0 or recognised == total:
+            return f"{side} {'none' if recognised == 0 else 'all'}"
+    return None
+
+
+def can_be_modelled(decisions: pd.DataFrame, country: str) -> bool:
+    """Whether the models have an odds ratio to estimate for the country (see `_model_obstacle`)."""
+    return _model_obstacle(decisions, country) is None
+
+
+def model_skipped_note(decisions: pd.DataFrame, country: str) -> prose.Markdown:
+    """Why the models are not fitted for this run, in words."""
+    obstacle = _model_obstacle(decisions, country)
+    name = places.name(country)
+    reasons = {
+        "thin": prose.fill("{name} decided fewer than {minimum} Venezuelan claims in the years, too few for a rate",
+                           name=name, minimum=MIN_DECISIONS),
+        "no peer": prose.fill("no peer decided {minimum} Venezuelan claims or more in the years", minimum=MIN_DECISIONS),
+        "country none": prose.fill("{name} recognised no one", name=name),
+        "country all": prose.fill("{name} recognised every claim it decided", name=name),
+        "peers none": prose.trusted("the peers pooled recognised no one"),
+        "peers all": prose.trusted("the peers pooled recognised every claim they decided"),
+    }
+    return prose.note("The models are not fitted: {reason}, so there is no odds ratio to estimate.",
+                      reason=reasons[obstacle])
+
+
+def decisions_summary(decisions: pd.DataFrame, country: str, start_year: int, end_year: int) -> prose.Markdown:
+    """How many decisions on Venezuelans' claims the country took, in how many years, and how many recognised:
+    thin data said in words before any rate or model is read."""
+    own = decisions[(decisions["asylum_iso3"] == country) & (decisions["total_decisions"] > 0)]
+    recognised, total = own["recognized"].sum(), own["total_decisions"].sum()
+    return prose.fill(
+        "In {start}–{end}, UNHCR records {decisions} on Venezuelans' asylum claims in {name}, in {years} of the {span} "
+        "years ({listed}); {recognised} of them recognised refugee status ({share}).", start=start_year, end=end_year,
+        decisions=prose.count(int(total), "decision"), name=places.name(country), years=len(own),
+        span=end_year - start_year + 1, listed=prose.years(own["year"]), recognised=prose.number(recognised),
+        share=prose.percent(recognised / total * 100 if total else None, 1))
+
+
+def coverage_summary(dropped: pd.DataFrame, cases: pd.DataFrame) -> prose.Markdown:
+    """The country-years left out of the rates (no decision) and the UNHCR rows counted in cases, in words."""
+    listed = prose.Markdown("; ").join(prose.fill("{code} {years}", code=code, years=prose.years(rows["year"]))
+                                       for code, rows in dropped.groupby("asylum_iso3", sort=False)) or "none"
+    in_cases = prose.join((prose.fill("{code} {year} ({cases} cases, {table})", code=row.asylum_iso3, year=row.year,
+                                      cases=prose.number(row.cases), table=row.table) for row in cases.itertuples()),
+                          empty="none")
+    return prose.fill("Dropped (no decision on a Venezuelan claim that year): {listed}.\n\n"
+                      "UNHCR rows in cases rather than persons, left out: {in_cases}.", listed=listed, in_cases=in_cases)
+
+
+def run_heading(country: str, peers: list[str], start_year: int, end_year: int, peers_given: bool) -> prose.Markdown:
+    """The run's title and what it does with the paper's Peru-only parts; says where the peers come from."""
+    name = places.name(country)
+    text = prose.fill("## The response to Venezuelan migration in {name}, {start}–{end}\n\n"
+                      "**Host country:** {name} ({code}) · **peers:** {peers} · **years:** {start}–{end}",
+                      name=name, code=country, peers=prose.join(places.name(code) for code in peers),
+                      start=start_year, end=end_year)
+    if not peers_given:
+        text += prose.trusted(" (default peers: the largest Latin American hosts of Venezuelans in UNHCR's latest year "
+                              "that decided a Venezuelan's claim in these years, the country itself left out)")
+    if country != PERU:
+        text += prose.fill("\n\nThe paper's Sections 3–4 describe Peru's government. This run sets {name}'s asylum "
+                           "decisions and flows beside its peers; the paper's legislation timeline, its Table 2 and the "
+                           "seeds' figures exist for Peru only and are left out, each with a note.", name=name)
+    return text
 
 
 def _glm_data(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -633,14 +722,18 @@ def seed_consistency(table2: pd.DataFrame, country: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def consistency_summary(checks: pd.DataFrame) -> str:
+def consistency_summary(checks: pd.DataFrame) -> prose.Markdown:
+    """One bullet per check of the migration profile's figures: stated, compared with, verdict."""
     lines = [
-        f"- {row.fact_id.replace('_', ' ')} ({row.qualifier.replace('_', ' ')} {row.stated:,.0f}) vs {row.compared_with}: "
-        + (f"{row.value:,.0f}, {row.relative_diff_pct:+.1f} % → **{row.verdict}**" if pd.notna(row.value)
-           else f"**{row.verdict}** ({row.reason})")
+        prose.fill("- {fact} ({qualifier} {stated}) vs {compared_with}: ", fact=row.fact_id.replace("_", " "),
+                   qualifier=row.qualifier.replace("_", " "), stated=prose.number(row.stated),
+                   compared_with=row.compared_with)
+        + (prose.fill("{value}, {difference} → **{verdict}**", value=prose.number(row.value),
+                      difference=prose.percent(row.relative_diff_pct, 1, signed=True), verdict=row.verdict)
+           if pd.notna(row.value) else prose.fill("**{verdict}** ({reason})", verdict=row.verdict, reason=row.reason))
         for row in checks.itertuples()
     ]
-    return "\n".join(lines)
+    return prose.Markdown("\n").join(lines)
 
 
 def check_parameters(resolved: dict) -> None:
@@ -649,18 +742,23 @@ def check_parameters(resolved: dict) -> None:
 
     check_country(resolved)
     given = [str(code).strip().upper() for code in resolved["peers"]]
-    check_countries(resolved, "peers")
+    if given:
+        check_countries(resolved, "peers")
     if len(resolved["peers"]) != len(given):
         twice = next(code for code in given if given.count(code) > 1)
         raise ParameterError(f"peers: {twice} is listed twice; give each peer once")
     if resolved["country"] in resolved["peers"]:
-        raise ParameterError(f"peers: {resolved['country']} is the country itself; leave it out of peers")
+        raise ParameterError(f"peers: {resolved['country']} is the country itself; leave it out of peers "
+                             "(or give no peers: the default never includes the country)")
     decisions = _persons("unhcr_asylum_decisions")
-    venezuelan = decisions[decisions["origin_iso3"] == ORIGIN]
-    check_years(resolved, sorted(venezuelan["year"].unique().tolist()), "UNHCR asylum decisions")
-    window = venezuelan[venezuelan["year"].between(resolved["start_year"], resolved["end_year"])]
-    decided = window.groupby("asylum_iso3")["total_decisions"].sum()
-    for name, codes in (("country", [resolved["country"]]), ("peers", resolved["peers"])):
+    check_years(resolved, sorted(decisions.loc[decisions["origin_iso3"] == ORIGIN, "year"].unique().tolist()),
+                "UNHCR asylum decisions")
+    decided = _venezuelan_decisions_by_host(resolved["start_year"], resolved["end_year"])
+    peers = resolved["peers"] or default_peers(resolved["country"], resolved["start_year"], resolved["end_year"])
+    if not peers:
+        raise ParameterError(f"peers: none of the main hosts of Venezuelans decided a claim in {resolved['start_year']}-"
+                             f"{resolved['end_year']}; widen the years or name peers")
+    for name, codes in (("country", [resolved["country"]]), ("peers", peers)):
         for code in codes:
             if decided.get(code, 0) <= 0:
                 raise ParameterError(
@@ -751,18 +849,27 @@ def plot_recognition_rates(lines: pd.DataFrame, by_country: pd.DataFrame, countr
     from perumig.present import plotting
 
     fig, ax = plotting.new_figure()
-    peers = iter(PEER_STYLES)
+    # Each peer has a colour and marker of its own while they last, the peers with most decisions first; the
+    # rest are drawn thin and grey under one legend entry, so that a long list of peers stays readable.
+    ranked = by_country.sort_values("total_decisions", ascending=False)["iso3"]
+    styled = dict(zip([code for code in ranked if code != country], PEER_STYLES))
+    drawn = list(lines["asylum_iso3"].unique())
+    others = [code for code in drawn if code != country and code not in styled]
     for code, rows in lines.groupby("asylum_iso3", sort=False):
-        colour, marker = ("black", "o") if code == country else next(peers)
-        ax.errorbar(rows["year"], rows[RATE_ALL], yerr=[rows[RATE_ALL] - rows["rate_ci_low_pct"],
-                                                        rows["rate_ci_high_pct"] - rows[RATE_ALL]],
-                    color=colour, marker=marker, markersize=6, linewidth=2.6 if code == country else 1.5,
-                    capsize=2, elinewidth=0.8, label=rows["country"].iloc[0], zorder=3 if code == country else 2)
+        if code == country or code in styled:
+            colour, marker = ("black", "o") if code == country else styled[code]
+            ax.errorbar(rows["year"], rows[RATE_ALL], yerr=[rows[RATE_ALL] - rows["rate_ci_low_pct"],
+                                                            rows["rate_ci_high_pct"] - rows[RATE_ALL]],
+                        color=colour, marker=marker, markersize=6, linewidth=2.6 if code == country else 1.5,
+                        capsize=2, elinewidth=0.8, label=rows["country"].iloc[0], zorder=3 if code == country else 2)
+        else:
+            label = f"Other peers ({len(others)}), no intervals" if code == others[0] else None
+            ax.plot(rows["year"], rows[RATE_ALL], color="#9A9A9A", linewidth=0.8, label=label, zorder=1)
     thin = by_country[~by_country["enough_decisions"]]
     if len(thin):
-        ax.text(0.0, -0.12, f"Not drawn (fewer than {MIN_DECISIONS} decisions in the window): "
-                + ", ".join(f"{row.country} ({row.total_decisions:,.0f})" for row in thin.itertuples()),
-                transform=ax.transAxes, fontsize=8, va="top", color="#444444")
+        note = (f"Not drawn (fewer than {MIN_DECISIONS} decisions in the window): "
+                + ", ".join(f"{row.country} ({row.total_decisions:,.0f})" for row in thin.itertuples()))
+        ax.text(0.0, -0.12, textwrap.fill(note, 150), transform=ax.transAxes, fontsize=8, va="top", color="#444444")
     ax.set(xlabel="", ylabel="Recognised, % of all decisions", ylim=(-3, 103))
     ax.set_title("Recognition of Venezuelans' asylum claims: recognised / total decisions\n"
                  "(bars: exact 95 % intervals; a gap: no decision that year)", fontsize=11)
