@@ -55,6 +55,17 @@ def test_grades(published, qualifier, value, tolerance, unit, expected):
     assert claims.grade(published, qualifier, value, tolerance, unit) == expected
 
 
+def test_the_tolerances_are_explained_with_the_numbers_the_grading_uses():
+    text = claims.verdicts.tolerance_text()
+    value, tolerance = claims.printed_value("1.3 million")
+    assert f"\"1.3 million\" ± {tolerance:,.0f}" in text and "\"12.4 percent\" ± 0.05" in text
+    assert "close band reaches 10 % of the published number beyond the rounding" in text and "at least 2 times" in text and "more than 50 %" in text
+    # the band the text states is the one grade applies: just inside it is close, just outside differs
+    assert claims.grade(value, "around", value + tolerance + 0.099 * value, tolerance, "persons") == claims.CLOSE
+    assert claims.grade(value, "around", value + tolerance + 0.101 * value, tolerance, "persons") == claims.DIFFERS
+    assert "close band reaches 20 %" in claims.verdicts.tolerance_text(2) and "reaches 20 %" in claims.method_text(2)
+
+
 def test_rules_are_arithmetic_over_references_only():
     lookup = {"a": 200.0, "b.2019": 159.0}
     assert claims.evaluate("{a} + {b.$year}", lookup, {"year": "2019"}) == 359.0

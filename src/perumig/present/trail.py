@@ -14,6 +14,8 @@ from perumig import paths
 from perumig.data import tables
 from perumig.errors import ParameterError
 
+SEPARATOR = "; "  # between the items of one trail column (reports/claims.csv)
+
 
 def published_provenance(with_report: bool = True) -> pd.DataFrame:
     """Every key of the published default runs with its provenance (each section's data/values_sources.csv);
@@ -95,10 +97,10 @@ def _claim_lines(claim_id: str, claims: pd.DataFrame, provenance: pd.DataFrame) 
              f"  published: {claim['printed']}" + (f"; reproduced: {claim['reproduced_value']}" if claim["reproduced_value"] else ""),
              f"  rule: {claim['rule']}" if claim["rule"] else "  rule: none (transcribed)",
              f"  reason: {claim['reason']}" if claim["reason"] else ""]
-    seed_file = next(s for s in claim["trail_sources"].split("; ")[::-1] if s.endswith(".txt"))
+    seed_file = next(s for s in items(claim["trail_sources"])[::-1] if s.endswith(".txt"))
     lines.append(f"  ledger: data/transcribed/claims.csv ({_package_hash('claims')}); seed: data/seeds/{seed_file} "
                  f"sha256:{tables.recorded_seed_hash(seed_file)}")
-    for key in (k for k in claim["trail_keys"].split("; ") if k):
+    for key in items(claim["trail_keys"]):
         if key in provenance.index:
             lines += _value_lines(key, provenance.loc[key], "  ")
         else:
@@ -127,18 +129,19 @@ def claim_trail(report: pd.DataFrame, ledger: pd.DataFrame, provenance: pd.DataF
         claimed = [k for k in keys if k in seed_of]
         cells = _unique(f"{rows.loc[k, 'notebook']}#{rows.loc[k, 'cell'].split(' ')[0]}" for k in values
                         if isinstance(rows.loc[k, "cell"], str))
-        functions = _unique(f for k in values for f in _parts(rows.loc[k, "functions"]))
-        table_parts = _unique(t for k in values for t in _parts(rows.loc[k, "tables"]))
+        functions = _unique(f for k in values for f in items(rows.loc[k, "functions"]))
+        table_parts = _unique(t for k in values for t in items(rows.loc[k, "tables"]))
         sources = _unique([*(s["id"] for t in table_parts for s in table_sources(t.partition("[")[0])),
                            *(seed_of[k] for k in claimed), claim.seed_file])
-        trails.append({"trail_keys": "; ".join(values + claimed), "trail_cells": "; ".join(cells),
-                       "trail_functions": "; ".join(functions), "trail_tables": "; ".join(table_parts),
-                       "trail_sources": "; ".join(sources)})
+        trails.append({"trail_keys": SEPARATOR.join(values + claimed), "trail_cells": SEPARATOR.join(cells),
+                       "trail_functions": SEPARATOR.join(functions), "trail_tables": SEPARATOR.join(table_parts),
+                       "trail_sources": SEPARATOR.join(sources)})
     return pd.concat([report.reset_index(drop=True), pd.DataFrame(trails)], axis=1)
 
 
-def _parts(text) -> list[str]:
-    return [p.strip() for p in text.split(";") if p.strip()] if isinstance(text, str) else []
+def items(text) -> list[str]:
+    """The items of one trail column (empty for a missing value)."""
+    return [p.strip() for p in text.split(SEPARATOR.strip()) if p.strip()] if isinstance(text, str) else []
 
 
 def _unique(items) -> list[str]:

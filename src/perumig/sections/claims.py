@@ -29,7 +29,7 @@ import pandas as pd
 
 from perumig import paths
 from perumig.data import schemas, tables
-from perumig.sections import SECTIONS
+from perumig.sections import SECTIONS, verdicts
 from perumig.sections.verdicts import (  # noqa: F401 (the ledger's vocabulary, used through this module too)
     CLOSE, CLOSE_BAND, CONTRADICTED, DIFFERS, FAR_RATIO, LOWER_BOUNDS, MAJORITY_PCT, NOT_RECOMPUTABLE, REPRODUCED,
     UPPER_BOUNDS, VERDICT_DEFINITIONS, VERDICTS, accepted_interval, grade, printed_value,
@@ -364,7 +364,8 @@ def check_ledger(ledger: pd.DataFrame, values: dict[str, float], tolerance_scale
             "check": claim.check,
             "rule": claim.rule,
             "reproduced_value": value,
-            "rel_difference_pct": (value - claim.published_value) / claim.published_value * 100
+            # Two decimals: the verdicts never turn on a hundredth of a percent, readers need no more.
+            "rel_difference_pct": round((value - claim.published_value) / claim.published_value * 100, 2)
             if pd.notna(value) and claim.published_value else math.nan,
             "tolerance": outcome.get("tolerance", math.nan),
             "verdict": outcome["verdict"],
@@ -434,18 +435,10 @@ def coverage_counts(covered: pd.DataFrame, exclusions: pd.DataFrame) -> dict[str
 
 def method_text(tolerance_scale: float = 1.0) -> str:
     """The verdicts and tolerances, as the report explains them (Markdown)."""
-    band = CLOSE_BAND * tolerance_scale * 100
     lines = [f"- **{verdict}**: {meaning}." for verdict, meaning in VERDICT_DEFINITIONS.items()]
     scale = f" (this run multiplies the rounding and the close band by {tolerance_scale:g})" if tolerance_scale != 1 else ""
     return ("**Verdicts.**\n\n" + "\n".join(lines) + "\n\n"
-            f"**Tolerances, defined once** (`sections/verdicts.py`){scale}: a number is reproduced within half a unit of its "
-            "last printed digit (`printed_value`: \"1.3 million\" ± 50,000, \"12.4 percent\" ± 0.05; round numbers of a "
-            "thousand or more in running text are rounded where their zeros start, table cells count every digit); a "
-            f"bound (\"more than\", \"less than\") holds or not; the close band is {band:g} % of the published number; "
-            f"\"just over\" and \"almost\" reach one close band beyond or below it; \"on par with\" means within the close "
-            f"band, \"far larger\" at least {FAR_RATIO:g} times, \"the majority\" and \"most\" more than {MAJORITY_PCT:g} %. "
-            "Vague words are read as the weakest bound they imply (\"millions\": at least one million). The relative "
-            "difference is (reproduced - published) / published, in percent.")
+            f"**Tolerances, defined once** (`sections/verdicts.py`){scale}: {verdicts.tolerance_text(tolerance_scale)}")
 
 
 def coverage_values(covered: pd.DataFrame, ledger: pd.DataFrame, exclusions: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,23 @@ VAGUE_WORDS = {"millions": 1e6, "thousands": 1e3, "dozens": 12, "majority": 50, 
 # Tolerances.
 
 
+def tolerance_text(tolerance_scale: float = 1.0) -> str:
+    """The tolerances in words, from the constants and the rounding rule below: the report and the website explain
+    them with this text."""
+    band = CLOSE_BAND * tolerance_scale * 100
+    examples = "; ".join(f"\"{words}\" ± {printed_value(words)[1] * tolerance_scale:,g}"
+                         for words in ("1.3 million", "12.4 percent"))
+    return (f"a number is reproduced within half a unit of its last printed digit ({examples}; round numbers of a "
+            "thousand or more in running text are rounded where their zeros start, table cells count every digit); a "
+            f"bound (\"more than\", \"less than\") holds or not; the close band reaches {band:g} % of the published number "
+            "beyond the rounding or the bound; \"just over\" and \"almost\" reach one close band beyond or below it; "
+            f"\"on par with\" means within the close band, \"far larger\" at least {FAR_RATIO:g} times, \"the majority\" "
+            f"and \"most\" more than {MAJORITY_PCT:g} %. Vague words are read as the weakest bound they imply "
+            "(\"millions\": at least one million). The relative difference is (reproduced − published) / published, in "
+            "percent.")
+
+
+
 def printed_value(printed: str, in_table: bool = False) -> tuple[float, float]:
     """The number a claim's printed words state, and half a unit of its last printed digit.
 
