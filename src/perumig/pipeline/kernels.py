@@ -105,11 +105,7 @@ class ForkServer:
         """Whether the server runs; a forked worker is not its parent, so it asks the system, not Popen."""
         if os.getpid() == self.owner:
             return self.process.poll() is None
-        try:
-            os.kill(self.process.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        return _running(self.process.pid)
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
@@ -144,6 +140,20 @@ class ForkServer:
                 self.process.kill()
 
 
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs. A kernel is not this process's child: once it has ended it may wait as a
+    zombie until whoever adopted it collects it, and a zombie has ended."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
 class _ForkedKernel:
     """The part of subprocess.Popen that jupyter_client's provisioner uses, for a kernel it did not start."""
 
@@ -154,11 +164,8 @@ class _ForkedKernel:
         self.returncode = None
 
     def poll(self):
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = 0
+        if self.returncode is None and not _running(self.pid):
+            self.returncode = 0
         return self.returncode
 
     def wait(self, timeout: float | None = None):
