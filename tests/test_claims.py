@@ -137,6 +137,30 @@ def test_verdicts_of_comparisons():
     assert row["verdict"] == claims.CONTRADICTED
 
 
+def test_a_comparison_case_by_case_is_reproduced_only_when_every_case_holds():
+    assert claims.verdicts.combined([True, True]) == claims.REPRODUCED
+    assert claims.verdicts.combined([True, False]) == claims.DIFFERS
+    assert claims.verdicts.combined([False, False]) == claims.CONTRADICTED
+    assert claims.verdicts.combined([False], degree=True) == claims.DIFFERS, "missing 'on par' is not its opposite"
+
+
+def test_a_bound_from_the_data_names_the_data_that_would_settle_it():
+    bound = _ledger(comparator="lower_bound", printed="8,000", published_value=8000.0,
+                    data_needed="a count of all Venezuelans in Peru in 2016", missing="year:undesa_bilateral:2016")
+    row, _ = _verdict(bound, {"share": 3700})
+    assert row["verdict"] == claims.NOT_RECOMPUTABLE
+    assert "needs a count of all Venezuelans in Peru in 2016" in row["reason"] and "has no 2016" in row["reason"]
+
+
+def test_every_claim_not_recomputable_says_which_data_it_needs_and_that_no_source_has_them():
+    report = pd.read_csv(paths.CLAIMS_REPORT, keep_default_na=False)
+    unsettled = report[report["verdict"] == claims.NOT_RECOMPUTABLE]
+    assert len(unsettled) > 0
+    for row in unsettled.itertuples():
+        assert "needs " in row.reason, row.claim_id
+        assert "a registered source may now hold the data" not in row.reason, row.claim_id
+
+
 def test_transcribed_claims_name_the_data_and_the_checks_that_they_are_missing():
     row, _ = _verdict(_ledger(check="transcribed", rule=None, data_needed="INEI's ENAHO 2020 microdata",
                               missing="publisher:INEI; year:undesa_destination:2007"), {})
@@ -184,11 +208,13 @@ def test_published_values_are_what_the_words_print(ledger):
 
 def test_every_rule_is_checkable(ledger):
     for claim in ledger.itertuples():
-        if claim.check == "transcribed":
-            assert claim.data_needed and claim.missing, claim.claim_id
+        if isinstance(claim.missing, str):  # a transcribed claim, or one the data only bound
+            assert claim.data_needed, claim.claim_id
             for spec in claim.missing.split(";"):
                 holds, found = evidence.confirm_missing(spec)
                 assert holds, f"{claim.claim_id}: {found}"
+        if claim.check == "transcribed":
+            assert claim.data_needed and claim.missing, claim.claim_id
         else:
             assert claim.rule, claim.claim_id
             if claims.is_relation(claim.rule):
@@ -238,3 +264,9 @@ def test_published_claims_report_matches_the_ledger():
     for column in ("trail_keys", "trail_cells", "trail_functions", "trail_tables", "trail_sources"):
         assert column in report.columns
     assert not math.isnan(report["rel_difference_pct"].replace("", math.nan).astype(float).abs().max())
+
+
+def test_the_readme_describes_the_verdicts_as_the_ledger_defines_them():
+    readme = " ".join((paths.ROOT / "README.md").read_text(encoding="utf-8").split())
+    for verdict, meaning in claims.VERDICT_DEFINITIONS.items():
+        assert f"**{verdict}**: {meaning}." in readme, f"the README's '{verdict}' is not the ledger's"

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
+from perumig import paths
 from perumig.data import tables
 from perumig.sections import flows, government
 from perumig.pipeline import cli, params, runner
@@ -85,12 +86,24 @@ def test_table2_rates_and_unhcr():
 
 def test_approval_verdicts_are_computed():
     check = government.approval_check(government.table2_comparison("PER"), *government.CLAIM_YEARS)
-    verdict = government.approval_verdict(check).set_index("measure")["verdict"]
-    assert verdict.iloc[0] == "decreased every year"
-    assert verdict.iloc[1] == "did not decrease"  # UNHCR 166/946 in 2017, 698/3617 in 2019
+    found = government.approval_verdict(check).set_index("measure")
+    assert found["direction"].iloc[0] == "decreased every year" and found["verdict"].iloc[0] == "reproduced"
+    # UNHCR 166/946 in 2017, 698/3617 in 2019: up to 2018, down to 2019 - some years fall, so it differs
+    assert found["direction"].iloc[1] == "did not decrease" and found["verdict"].iloc[1] == "differs"
     made_up = pd.DataFrame({"measure": "m", "year": [1, 2, 3], "rate_pct": [5.0, 6.0, 4.0], "source": "s"})
-    assert government.approval_verdict(made_up)["verdict"].iloc[0] == "lower at the end, not every year"
-    assert "holds for Table 2" in government.approval_summary(government.approval_verdict(check))
+    assert government.approval_verdict(made_up)["direction"].iloc[0] == "lower at the end, not every year"
+    rising = made_up.assign(rate_pct=[4.0, 5.0, 6.0])
+    assert government.approval_verdict(rising)["verdict"].iloc[0] == "contradicted"
+    assert "for Table 2 the sentence is reproduced" in government.approval_summary(government.approval_verdict(check))
+
+
+def test_the_approval_check_grades_as_the_ledger_does():
+    """The notebook's verdict on "decreased" and the ledger's claim on UNHCR's rate are one verdict."""
+    check = government.approval_check(government.table2_comparison("PER"), *government.CLAIM_YEARS)
+    notebook = government.approval_verdict(check).set_index("measure")["verdict"]
+    report = pd.read_csv(paths.CLAIMS_REPORT).set_index("claim_id")["verdict"]
+    assert notebook.iloc[0] == report["paper.s3_1.approval_decreased_table2"]
+    assert notebook.iloc[1] == report["paper.s3_1.approval_decreased_unhcr"]
 
 
 def test_default_peers_follow_the_ranking_and_never_hold_the_country():

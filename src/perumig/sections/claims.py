@@ -290,14 +290,13 @@ def _relative(value: float, published: float) -> str:
 def _comparison(claim, lookup, scale) -> tuple[dict, list[dict]]:
     cases, uncovered = comparison_cases(claim.rule, lookup, CLOSE_BAND * scale)
     relation = {**POINTWISE, **SERIES}[comparison_parts(claim.rule)[0]]
-    failed = DIFFERS if relation.degree else CONTRADICTED
     for case in cases:
-        case.update(role="statement", verdict=REPRODUCED if case["holds"] else failed)
+        case.update(role="statement", verdict=verdicts.combined([case["holds"]], relation.degree))
     if not cases:
         return {"reproduced_value": math.nan, "verdict": NOT_RECOMPUTABLE,
                 "reason": f"the data cover none of the cases ({', '.join(uncovered)})"}, cases
     held = [case for case in cases if case["holds"]]
-    verdict = REPRODUCED if len(held) == len(cases) else DIFFERS if held else failed
+    verdict = verdicts.combined([case["holds"] for case in cases], relation.degree)
     if verdict == REPRODUCED and _text(claim.comparator) == PROXY:
         verdict = CLOSE
     # Every case when there are few; else the ones that fail (the cases table has them all).
@@ -314,14 +313,19 @@ def _comparison(claim, lookup, scale) -> tuple[dict, list[dict]]:
     return {"reproduced_value": math.nan, "verdict": verdict, "reason": reason}, cases
 
 
-def _transcribed(claim) -> tuple[dict, list[dict]]:
+def _data_needed(claim) -> str:
+    """The data a claim would need and what the checks of its ``missing`` specs found in the registry."""
     from perumig.sections import evidence
 
     confirmations = [evidence.confirm_missing(spec) for spec in _text(claim.missing).split(";") if spec.strip()]
     reason = f"needs {claim.data_needed}; " + "; ".join(text for _, text in confirmations)
     if not all(holds for holds, _ in confirmations):
         reason = "a registered source may now hold the data: " + reason
-    return {"reproduced_value": math.nan, "verdict": NOT_RECOMPUTABLE, "reason": reason}, []
+    return reason
+
+
+def _transcribed(claim) -> tuple[dict, list[dict]]:
+    return {"reproduced_value": math.nan, "verdict": NOT_RECOMPUTABLE, "reason": _data_needed(claim)}, []
 
 
 def _evidence_text(cases: list[dict]) -> str:
@@ -349,6 +353,8 @@ def check_ledger(ledger: pd.DataFrame, values: dict[str, float], tolerance_scale
         reason = outcome["reason"]
         if outcome["verdict"] != REPRODUCED and _text(claim.explanation):
             reason += "; " + evidence.explain_difference(claim.explanation, claim)
+        if outcome["verdict"] == NOT_RECOMPUTABLE and claim.check != "transcribed" and _text(claim.missing):
+            reason += "; " + _data_needed(claim)  # the data bound it only: which data would settle it
         value = outcome["reproduced_value"]
         rows.append({
             "claim_id": claim.claim_id,

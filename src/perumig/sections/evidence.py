@@ -301,8 +301,8 @@ def unhcr_before_2018(claim) -> str:
     parts.append(f"its category 'other people in need of international protection' starts in {first} (no country has any "
                  f"before), and at end-{first} it holds {_count(first_row.other_in_need)} of the {_count(first_row.total)} "
                  f"Venezuelans UNHCR counts in Peru ({first_row.other_in_need / first_row.total * 100:.0f} %)")
-    parts.append(f"so before {first} UNHCR counts only Venezuelans in the asylum system (and, in {year}, others of "
-                 "concern): a lower bound. No registered source counts all Venezuelans in Peru that year")
+    others = f" (and, in {year}, {_count(row.others_of_concern)} others of concern)" if row.others_of_concern > 0 else ""
+    parts.append(f"so before {first} UNHCR counts only Venezuelans in the asylum system{others}: a lower bound")
     return "; ".join(parts)
 
 

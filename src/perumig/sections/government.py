@@ -291,31 +291,33 @@ def approval_check(table2: pd.DataFrame, first_year: int, last_year: int) -> pd.
 
 
 def approval_verdict(check: pd.DataFrame) -> pd.DataFrame:
-    """For each measure: did the rate fall from year to year ('decreased'), and from first to last year?"""
+    """For each measure: how the rate moved (every year down, lower at the end only, not down) and the claims
+    ledger's verdict on "decreased", year on year (sections.verdicts.combined, as the ledger grades a trend)."""
     rows = []
     for measure, rates in check.groupby("measure", sort=False):
         values = rates["rate_pct"].to_numpy()
-        every_year = bool(np.all(np.diff(values) < 0))
+        falls = np.diff(values) < 0
         overall = values[-1] < values[0]
-        verdict = ("decreased every year" if every_year else "lower at the end, not every year" if overall
-                   else "did not decrease")
+        direction = ("decreased every year" if falls.all() else "lower at the end, not every year" if overall
+                     else "did not decrease")
         rows.append({"measure": measure, "first_year": int(rates["year"].iloc[0]), "first_pct": values[0],
                      "last_year": int(rates["year"].iloc[-1]), "last_pct": values[-1],
-                     "change_pp": values[-1] - values[0], "verdict": verdict, "source": rates["source"].iloc[0]})
+                     "change_pp": values[-1] - values[0], "direction": direction,
+                     "verdict": verdicts.combined(falls), "source": rates["source"].iloc[0]})
     return pd.DataFrame(rows)
 
 
 def approval_summary(verdict: pd.DataFrame) -> prose.Markdown:
     """The generated reading of the paper's sentence "the percentage of applications that were approved decreased"."""
     paper, *unhcr = verdict.itertuples()
-    holds = paper.verdict != "did not decrease"
     text = prose.fill(
         "By the paper's own measure (Table 2, accepted / submitted), the approval rate went from {first} in "
-        "{first_year} to {last} in {last_year}: it {verdict}, so the sentence {holds} for Table 2.",
+        "{first_year} to {last} in {last_year}: it {direction}, so for Table 2 the sentence is {verdict}.",
         first=prose.percent(paper.first_pct, 3), first_year=paper.first_year, last=prose.percent(paper.last_pct, 3),
-        last_year=paper.last_year, verdict=paper.verdict, holds="holds" if holds else "does not hold")
-    parts = [prose.fill("{measure} went from {first} to {last} ({verdict})", measure=row.measure.removeprefix("UNHCR: "),
-                        first=prose.percent(row.first_pct, 1), last=prose.percent(row.last_pct, 1), verdict=row.verdict)
+        last_year=paper.last_year, direction=paper.direction, verdict=paper.verdict)
+    parts = [prose.fill("{measure} went from {first} to {last} ({direction}: {verdict})",
+                        measure=row.measure.removeprefix("UNHCR: "), first=prose.percent(row.first_pct, 1),
+                        last=prose.percent(row.last_pct, 1), direction=row.direction, verdict=row.verdict)
              for row in unhcr]
     return (text + prose.trusted(" Measured on the decisions actually taken each year (UNHCR), ")
             + prose.Markdown("; ").join(parts)

@@ -17,10 +17,11 @@ VERDICT_DEFINITIONS = {
                 "satisfy the bound it states, or bear out the direction, rank or comparison in every case checked",
     CLOSE: f"the data miss the published number (or bound) by no more than the close band, {CLOSE_BAND * 100:g} % of "
            "it, or match it only with a related quantity (another year, a subgroup, a stock for a flow)",
-    DIFFERS: "the data miss it by more than the close band, or a comparison holds in some cases and fails in others",
+    DIFFERS: "the data miss it by more than the close band, or a comparison holds in some cases and fails in others, or "
+             "a matter of degree (\"on par with\", \"far larger\") fails in every case",
     CONTRADICTED: "the direction, rank or comparison stated is the opposite of what the data show, in every case",
-    NOT_RECOMPUTABLE: "no registered source has the data (the ledger names the data needed), or the data only bound "
-                      "the number and the bound is consistent with it",
+    NOT_RECOMPUTABLE: "no registered source has the data, or the data only bound the number and the bound is "
+                      "consistent with it; the ledger names the data needed and checks that no registered source has them",
 }
 LOWER_BOUNDS = {"more_than", "over", "at_least"}
 UPPER_BOUNDS = {"less_than", "up_to", "at_most"}
@@ -121,3 +122,13 @@ def grade(published: float, qualifier: str, value: float, tolerance: float, unit
         return CONTRADICTED
     miss = (low - value) if value < low else (value - high)
     return CLOSE if miss <= band * abs(published) else DIFFERS
+
+
+def combined(holds, degree: bool = False) -> str:
+    """The verdict of a direction, rank or comparison checked case by case (each year, revision, alternative):
+    reproduced when every case holds, differs when only some do, contradicted when none does - differs for a matter
+    of degree ("on par", "far larger"), whose failing is not the opposite statement."""
+    holds = [bool(h) for h in holds]
+    if all(holds):
+        return REPRODUCED
+    return DIFFERS if any(holds) or degree else CONTRADICTED
