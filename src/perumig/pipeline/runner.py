@@ -21,6 +21,7 @@ import re
 import shutil
 import signal
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -387,25 +388,59 @@ def _keep_failed(job: Job, folder: Path, reason: str) -> str:
 _stopping = False
 
 
-def _raise_interrupt(signum, frame):
-    global _stopping
-    _stopping = True
-    raise KeyboardInterrupt
+def _abandon(folder: Path, runtime: Path, kernel: int | None) -> None:
+    """End a worker whose parent is gone: no one will publish its folder or clean up after it, so it ends
+    its kernel, removes what it was building and exits at once, whatever its main thread is doing."""
+    if kernel is not None:
+        try:
+            os.kill(kernel, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(runtime, ignore_errors=True)
+    os._exit(InterruptedRun.exit_code)
 
 
 def _worker(job: Job, folder: Path, runtime: Path, progress: bool, connection, warm: bool, parent: int,
             inherited: list, fork_server: kernels.ForkServer | None) -> None:
     """Body of a forked worker: run one job into ``folder``, send back what happened, exit.
 
-    A ``warm`` worker starts its kernel at once and waits for the parent's "go" (or "stop")."""
+    A ``warm`` worker starts its kernel at once and waits for the parent's "go" (or "stop").
+
+    Stopped by its parent (SIGTERM), it unwinds, discarding its folder, and the parent kills what is left
+    after a grace time. Orphaned (its parent killed), it cannot count on unwinding: a stop signal landing
+    inside papermill's or jupyter_client's event loop can leave it waiting forever. So the stop signal
+    the system sends when the parent dies, and a thread that watches the parent, both end it outright.
+    """
     for other in inherited:  # other workers' pipe ends: holding them would keep those pipes from closing
         other.close()
     # Its own process group: a Ctrl-C in the terminal reaches the parent only, which stops the
     # workers in order (SIGTERM), so kernels are never interrupted behind the runner's back.
     os.setpgid(0, 0)
-    for stop in publish.STOP_SIGNALS:
-        signal.signal(stop, _raise_interrupt)
+    kernel: list[int] = []
+
+    def orphaned() -> bool:
+        return os.getppid() != parent
+
+    def abandon() -> None:
+        _abandon(folder, runtime, kernel[0] if kernel else None)
+
+    def stop(signum, frame):
+        global _stopping
+        _stopping = True
+        if orphaned():
+            abandon()
+        raise KeyboardInterrupt
+
+    def watch_parent() -> None:
+        while not orphaned():
+            time.sleep(kernels.WATCH_SECONDS)
+        abandon()
+
+    for signum in publish.STOP_SIGNALS:
+        signal.signal(signum, stop)
     kernels.die_with_parent(parent)
+    threading.Thread(target=watch_parent, daemon=True, name="perumig-watch-parent").start()
     start = time.perf_counter()
 
     def send(message) -> None:
@@ -414,9 +449,13 @@ def _worker(job: Job, folder: Path, runtime: Path, progress: bool, connection, w
         except OSError:  # the parent is gone; nothing to tell
             pass
 
+    def started(pid: int) -> None:
+        kernel.append(pid)
+        send(("kernel", pid))
+
     try:
         use = execute_notebook(job, folder, runtime, progress, go=(lambda: connection.recv() == "go") if warm else None,
-                               on_kernel=lambda pid: send(("kernel", pid)), fork_server=fork_server)
+                               on_kernel=started, fork_server=fork_server)
         if use is None:
             send(Result("dropped"))
         else:
@@ -433,6 +472,10 @@ def _worker(job: Job, folder: Path, runtime: Path, progress: bool, connection, w
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
         connection.close()
+    # Straight out: a forked process's exit handlers and thread joins are its parent's, not its own.
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)
 
 
 @dataclass
