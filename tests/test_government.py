@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
+from perumig import paths
 from perumig.data import tables
 from perumig.sections import flows, government
 from perumig.pipeline import cli, params, runner
@@ -85,12 +86,24 @@ def test_table2_rates_and_unhcr():
 
 def test_approval_verdicts_are_computed():
     check = government.approval_check(government.table2_comparison("PER"), *government.CLAIM_YEARS)
-    verdict = government.approval_verdict(check).set_index("measure")["verdict"]
-    assert verdict.iloc[0] == "decreased every year"
-    assert verdict.iloc[1] == "did not decrease"  # UNHCR 166/946 in 2017, 698/3617 in 2019
+    found = government.approval_verdict(check).set_index("measure")
+    assert found["direction"].iloc[0] == "decreased every year" and found["verdict"].iloc[0] == "reproduced"
+    # UNHCR 166/946 in 2017, 698/3617 in 2019: up to 2018, down to 2019 - some years fall, so it differs
+    assert found["direction"].iloc[1] == "did not decrease" and found["verdict"].iloc[1] == "differs"
     made_up = pd.DataFrame({"measure": "m", "year": [1, 2, 3], "rate_pct": [5.0, 6.0, 4.0], "source": "s"})
-    assert government.approval_verdict(made_up)["verdict"].iloc[0] == "lower at the end, not every year"
-    assert "holds for Table 2" in government.approval_summary(government.approval_verdict(check))
+    assert government.approval_verdict(made_up)["direction"].iloc[0] == "lower at the end, not every year"
+    rising = made_up.assign(rate_pct=[4.0, 5.0, 6.0])
+    assert government.approval_verdict(rising)["verdict"].iloc[0] == "contradicted"
+    assert "for Table 2 the sentence is reproduced" in government.approval_summary(government.approval_verdict(check))
+
+
+def test_the_approval_check_grades_as_the_ledger_does():
+    """The notebook's verdict on "decreased" and the ledger's claim on UNHCR's rate are one verdict."""
+    check = government.approval_check(government.table2_comparison("PER"), *government.CLAIM_YEARS)
+    notebook = government.approval_verdict(check).set_index("measure")["verdict"]
+    report = pd.read_csv(paths.CLAIMS_REPORT).set_index("claim_id")["verdict"]
+    assert notebook.iloc[0] == report["paper.s3_1.approval_decreased_table2"]
+    assert notebook.iloc[1] == report["paper.s3_1.approval_decreased_unhcr"]
 
 
 def test_default_peers_follow_the_ranking_and_never_hold_the_country():
@@ -261,9 +274,11 @@ def test_flows_and_applications():
 
 
 def test_agreement_rule():
-    assert government.agreement(1200, 1230) == (pytest.approx(0.025), "agrees")
-    assert government.agreement(1200, 1134) == (pytest.approx(-0.055), "differs")
-    assert government.agreement(100, 105)[1] == "agrees" and government.agreement(100, 105.1)[1] == "differs"
+    # "1,200" is rounded to the fifty: 1,230 is within it; 1,134 misses it by 16, within the close band (10 %).
+    assert government.agreement(1200, "exact", 1230) == (pytest.approx(0.025), "reproduced")
+    assert government.agreement(1200, "exact", 1134) == (pytest.approx(-0.055), "close")
+    assert government.agreement(1200, "exact", 1622)[1] == "differs"
+    assert government.agreement(482500, "more_than", 478888)[1] == "close"  # a bound missed by 0.75 %
 
 
 def test_seed_consistency_checks():
@@ -275,11 +290,11 @@ def test_seed_consistency_checks():
     assert checks.loc["unhcr_recognitions", "value"] == 64 + 102 + 390 + 578
     assert checks.loc["unhcr_refugees", "value"] == 1230
     assert checks["verdict"].to_dict() == {
-        "table2_submitted": "agrees", "unhcr_applications": "agrees", "unhcr_asylum_seekers": "agrees",
-        "table2_accepted": "differs", "unhcr_recognitions": "differs", "unhcr_refugees": "agrees",
-        "permits": "not recomputable here",
+        "table2_submitted": "close", "unhcr_applications": "reproduced", "unhcr_asylum_seekers": "reproduced",
+        "table2_accepted": "differs", "unhcr_recognitions": "close", "unhcr_refugees": "reproduced",
+        "permits": "not recomputable",
     }
-    assert "not recomputable here" in government.consistency_summary(checks.reset_index())
+    assert "not recomputable" in government.consistency_summary(checks.reset_index())
 
 
 def test_cases_are_left_out():

@@ -23,10 +23,10 @@ from perumig.pipeline import runner
 
 PAYLOAD = '<img src=x onerror=alert(1)>'
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
-# Columns the code looks values up by (identifiers, file names, keys into values.json, rules it evaluates, units and
-# dates it parses): markup there would break the lookup, not test the escaping. Columns with a schema check (codes,
+# Columns the code looks values up by (identifiers, file names, keys into values.json, the ledger's rules it
+# evaluates, the explanations and missing-data checks it dispatches on, units and dates it parses): markup there would break the lookup, not test the escaping. Columns with a schema check (codes,
 # enumerations, numbers) cannot hold markup at all.
-KEY_COLUMNS = {"variable", "fact_id", "instrument_id", "finding_id", "claim_id", "values_key", "consistency_rule",
+KEY_COLUMNS = {"variable", "fact_id", "instrument_id", "finding_id", "claim_id", "rule", "explanation", "missing",
                "seed_file", "reference_date", "unit", "dataset"}
 
 

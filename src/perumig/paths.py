@@ -16,6 +16,7 @@ SOURCES_REGISTRY = DATA / "sources.yaml"  # raw sources: URL, mirrors, sha256, l
 RAW = DATA / "raw"  # fetched and checksummed raw files (never edited, never committed)
 PROCESSED = DATA / "processed"  # tidy tables derived from RAW (committed)
 TRANSCRIBED = DATA / "transcribed"  # numbers that exist only in the seed documents (committed)
+SEEDS = DATA / "seeds"  # the seed documents' text, the compendium's own copy (committed)
 DATAPACKAGE = DATA / "datapackage.json"  # frictionless descriptor of PROCESSED and TRANSCRIBED
 
 NOTEBOOKS = ROOT / "notebooks"  # source notebooks, committed without outputs

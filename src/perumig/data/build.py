@@ -223,16 +223,17 @@ WDI_INDICATORS = {
     "SM.POP.TOTL": "wdi_sm_pop_totl",
     "SM.POP.NETM": "wdi_sm_pop_netm",
     "NY.GDP.MKTP.KD.ZG": "wdi_ny_gdp_mktp_kd_zg",
+    "NY.GDP.MKTP.CD": "wdi_ny_gdp_mktp_cd",
     "NY.GDP.PCAP.CD": "wdi_ny_gdp_pcap_cd",
     "NY.GDP.PCAP.KD.ZG": "wdi_ny_gdp_pcap_kd_zg",
     "NY.GDP.PCAP.PP.CD": "wdi_ny_gdp_pcap_pp_cd",
     "SL.UEM.TOTL.ZS": "wdi_sl_uem_totl_zs",
 }
-WDI_AGGREGATES = ("WLD", "LCN")  # World; Latin America & Caribbean (all income levels)
+WDI_AGGREGATES = ("WLD", "LCN", "NAC")  # World; Latin America & Caribbean (all income levels); North America
 
 
 def build_wdi_indicators() -> pd.DataFrame:
-    """WDI series for Latin America and the Caribbean (UN DESA's SDG region 1830) and two aggregates, 1990 on."""
+    """WDI series for Latin America and the Caribbean (UN DESA's SDG region 1830) and three aggregates, 1990 on."""
     locations = build_undesa_locations()
     countries = set(locations.loc[locations["sdg_region_code"] == 1830, "iso3"].dropna())
     frames = []

@@ -47,7 +47,7 @@ def _ims_keys(role: str) -> dict[str, pa.Column]:
 
 
 CITATION_COLUMNS = {
-    "seed_file": _col(str, "Seed document the value is transcribed from (shared/seeds/)."),
+    "seed_file": _col(str, "Seed document the value is transcribed from (data/seeds/)."),
     "seed_section": _col(str, "Where in the seed: section, table or footnote."),
     "cited_source": _col(str, "The work the seed cites for the value, as the seed names it.", nullable=True),
     "quote": _col(str, "Verbatim excerpt of the seed holding the value."),
@@ -212,9 +212,11 @@ PROCESSED_TABLES += [
         name="wdi_indicators",
         folder="processed",
         title="World Development Indicators for Latin America and the Caribbean",
-        description="WDI series (population, migrant stock, net migration, GDP growth, GDP per capita, unemployment) "
-        "for the countries of UN DESA's Latin America and the Caribbean region and the aggregates WLD and LCN, 1990 on.",
-        sources=("wdi_sp_pop_totl", "wdi_sm_pop_totl", "wdi_sm_pop_netm", "wdi_ny_gdp_mktp_kd_zg", "wdi_ny_gdp_pcap_cd",
+        description="WDI series (population, migrant stock, net migration, GDP and its growth, GDP per capita, "
+        "unemployment) for the countries of UN DESA's Latin America and the Caribbean region and the aggregates WLD, LCN "
+        "and NAC (North America), 1990 on.",
+        sources=("wdi_sp_pop_totl", "wdi_sm_pop_totl", "wdi_sm_pop_netm", "wdi_ny_gdp_mktp_kd_zg", "wdi_ny_gdp_mktp_cd",
+                 "wdi_ny_gdp_pcap_cd",
                  "wdi_ny_gdp_pcap_kd_zg", "wdi_ny_gdp_pcap_pp_cd", "wdi_sl_uem_totl_zs", "undesa_ims2020_correspondence"),
         schema=_schema(
             {
@@ -440,39 +442,90 @@ TRANSCRIBED_TABLES: list[TableSpec] = [
 ]
 
 
-CLAIM_CHECKS = ["recomputed", "consistency", "transcribed"]
-CLAIM_QUALIFIERS = QUALIFIERS + ["over", "almost", "up_to", "at_least", "between_low", "between_high"]
+CLAIM_CHECKS = ["recomputed", "consistency", "comparison", "transcribed"]
+CLAIM_QUALIFIERS = QUALIFIERS + ["some", "over", "almost", "up_to", "at_least", "at_most"]
+CLAIM_VALUE_SOURCES = ["printed", "vague_word", "relation"]
+CLAIM_COMPARATORS = ["same", "proxy", "lower_bound", "upper_bound"]
+# Why a candidate statement of the seeds is not a claim (claim_exclusions.reason).
+EXCLUSION_REASONS = {
+    "citation_year": "the only number or date is the year of a work the sentence cites",
+    "cross_reference": "the numbers are the paper's own section, table or figure numbers",
+    "heading": "a heading or caption: it names what follows (the numbers under it are claims)",
+    "table_structure": "a table's column header or label row (the cells are claims)",
+    "table_source": "a table's or figure's source line or note: it dates or sources the numbers (the cells are claims)",
+    "instrument_identifier": "the numbers and dates identify a legal instrument or ruling (the legislation table holds them)",
+    "dated_event": "dates an event (a meeting, an announcement, a term of office, a status) and states no quantity",
+    "publication_metadata": "a piece's publication date, byline or page furniture",
+    "enumeration": "counts or orders the items the sentence itself lists or the text's own points",
+    "not_a_quantity": "a number word, rank or comparison word used without a quantity ('one of', 'the only')",
+    "qualitative": "a comparison, rank or trend of something no data measure (policy openness, importance, "
+                   "vulnerability, causes, opinions)",
+    "source_description": "describes a data source the paper cites (its dates or scope)",
+    "definition": "defines a category or a survey's universe; states no quantity",
+    "restatement": "refers back to a number or trend stated, and checked, in another claim",
+    "scope": "states the period or subject the text itself covers",
+}
 
 TRANSCRIBED_TABLES.append(
     TableSpec(
         "claims",
         "transcribed",
-        "Claims ledger: every quantitative statement of the paper and the seeds",
-        "One row per number stated in the paper (all sections, footnotes, Annex 1) and the four later seeds, with the "
-        "sentence it comes from and how the compendium checks it: recomputed (a values.json key of a section run, "
-        "with a tolerance), consistency (a rule over other claims) or transcribed (closed source, with the reason).",
+        "Claims ledger: every statement of the paper and the seeds that data can speak to",
+        "One row per claim: a number, bound, rank, comparison or trend stated in the paper (all sections, footnotes, "
+        "Annex 1), the migration profile and the news pieces, with the sentence it comes from and how the compendium "
+        "checks it (sections/claims.py): recomputed from open data, consistency with other seed numbers, comparison "
+        "case by case, or transcribed (the data needed, and the checks that no registered source has them).",
         (PAPER, PROFILE, NEWS_2025_04, NEWS_2025_09, NEWS_2025_11),
         _schema(
             {
                 "claim_id": _col(str, "Stable id: seed, section and a slug."),
-                "seed_file": CITATION_COLUMNS["seed_file"],
-                "seed_section": CITATION_COLUMNS["seed_section"],
-                "sentence": _col(str, "The sentence (or table row) holding the number, verbatim."),
-                "published_value": _col(float, "The number as published."),
-                "qualifier": _col(str, "Its wording (exact, about, more_than, ...).", checks=pa.Check.isin(CLAIM_QUALIFIERS)),
-                "unit": _col(str, "Unit of the number."),
-                "year": _col("Int64", "Year the number refers to, where stated.", nullable=True),
+                "seed_file": _col(str, "Seed document (data/seeds/)."),
+                "seed_section": _col(str, "Where in the seed: section, table, footnote or paragraph."),
+                "sentence": _col(str, "The statement, verbatim as data.seeds.statements gives it."),
+                "printed": _col(str, "The words of the sentence that state the value or the relation."),
+                "published_value": _col(float, "The number as published; for a vague word, the bound it implies.",
+                                        nullable=True),
+                "qualifier": _col(str, "Its wording (exact, about, more_than, at_least, ...).", nullable=True,
+                                  checks=pa.Check.isin(CLAIM_QUALIFIERS)),
+                "value_source": _col(str, "printed (a number), vague_word (a bound read from words) or relation.",
+                                     checks=pa.Check.isin(CLAIM_VALUE_SOURCES)),
+                "unit": _col(str, "Unit of the number.", nullable=True),
+                "year": _col("Int64", "Year the statement refers to, where stated or implied.", nullable=True),
                 "check": _col(str, "How it is checked.", checks=pa.Check.isin(CLAIM_CHECKS)),
-                "values_key": _col(str, "values.json key that recomputes it (recomputed claims).", nullable=True),
-                "dataset": _col(str, "Dataset behind the recomputation.", nullable=True),
-                "consistency_rule": _col(str, "Arithmetic over {claim_id}s (consistency claims).", nullable=True),
-                "tolerance": _col(float, "Accepted absolute difference, in the claim's unit.", nullable=True,
-                                  checks=pa.Check.ge(0)),
-                "reason": _col(str, "Why it cannot be recomputed here (transcribed claims).", nullable=True),
-                "cited_source": CITATION_COLUMNS["cited_source"],
-                "note": _col(str, "Wording ambiguities and how the check reads them.", nullable=True),
+                "rule": _col(str, "Cases over {values keys} or {claim ids}, or a comparison (sections/claims.py).",
+                             nullable=True),
+                "comparator": _col(str, "How the data relate to the stated quantity: same, proxy, lower_bound, "
+                                        "upper_bound (recomputed claims).", nullable=True,
+                                   checks=pa.Check.isin(CLAIM_COMPARATORS)),
+                "explanation": _col(str, "Tested explanation of a difference (sections.evidence.EXPLANATIONS).",
+                                    nullable=True),
+                "data_needed": _col(str, "The data a transcribed claim would need.", nullable=True),
+                "missing": _col(str, "Checks that no registered source has them (sections.evidence.confirm_missing).",
+                                nullable=True),
+                "cited_source": _col(str, "The work the seed cites for the value, as the seed names it.", nullable=True),
+                "note": _col(str, "How the check reads the wording; only facts from the seeds and the data.", nullable=True),
             },
             unique=["claim_id"],
+        ),
+    )
+)
+TRANSCRIBED_TABLES.append(
+    TableSpec(
+        "claim_exclusions",
+        "transcribed",
+        "Statements of the seeds that carry a number, date, rank or comparison but are not claims",
+        "Every candidate statement data.seeds.candidates flags that is not in the claims ledger, with the reason "
+        "(EXCLUSION_REASONS) and what triggered it; a test fails when a candidate is neither a claim nor listed here.",
+        (PAPER, PROFILE, NEWS_2025_04, NEWS_2025_09, NEWS_2025_11),
+        _schema(
+            {
+                "seed_file": _col(str, "Seed document (data/seeds/)."),
+                "location": _col(str, "Where in the seed, as data.seeds.statements gives it."),
+                "sentence": _col(str, "The statement, verbatim as data.seeds.statements gives it."),
+                "reason": _col(str, "Why it is not a claim.", checks=pa.Check.isin(list(EXCLUSION_REASONS))),
+                "detail": _col(str, "What it carries and why that is not a claim."),
+            },
+            unique=["seed_file", "sentence"],
         ),
     )
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from perumig.data.schemas import TableSpec, all_tables
 # Every data file this process has read (provenance name -> sha256): a section run lists them in its
 # manifest, and the incremental rebuild reruns the section when one of them changes.
 _inputs_read: dict[str, str] = {}
+# Every load, in order: (the perumig functions that asked for it, outermost first; the table). A section run's
+# provenance (present.provenance) reads it to say which function computed a value from which table.
+_loads: list[tuple[tuple[str, ...], str]] = []
 
 FIELD_TYPES = {"int64": "integer", "Int64": "integer", "float64": "number", "str": "string", "bool": "boolean"}
 
@@ -36,6 +40,35 @@ def read_json(path: Path):
     content = path.read_bytes()
     _inputs_read[paths.input_name(path)] = hashlib.sha256(content).hexdigest()
     return json.loads(content)
+
+
+def loads() -> list[tuple[tuple[str, ...], str]]:
+    """Every table loaded so far, with the chain of perumig functions that asked for it (outermost first)."""
+    return list(_loads)
+
+
+def _callers() -> tuple[str, ...]:
+    chain, frame = [], sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("perumig.") and module != __name__:
+            chain.append(f"{module}.{frame.f_code.co_qualname}")
+        frame = frame.f_back
+    return tuple(reversed(chain))
+
+
+def read_csv_file(path: Path) -> pd.DataFrame:
+    """A CSV file another run published (a section's values_sources.csv), read as data and recorded as an input."""
+    content = path.read_bytes()
+    _inputs_read[paths.input_name(path)] = hashlib.sha256(content).hexdigest()
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
+def read_text(path: Path) -> str:
+    """A text file read as data (a seed document), recorded as an input."""
+    content = path.read_bytes()
+    _inputs_read[paths.input_name(path)] = hashlib.sha256(content).hexdigest()
+    return content.decode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -68,7 +101,7 @@ def _datapackage_resource(table: TableSpec, data_dir: Path) -> dict:
         "sources": [
             {"title": source_id, "path": registry[source_id].url, "licence": registry[source_id].licence}
             if source_id in registry
-            else {"title": source_id, "path": f"shared/seeds/{source_id}"}
+            else {"title": source_id, "path": f"seeds/{source_id}", "hash": f"sha256:{stamps.file_digest(paths.SEEDS / source_id)}"}
             for source_id in table.sources
         ],
         "schema": {
@@ -99,23 +132,49 @@ def write_datapackage(data_dir: Path = paths.DATA) -> Path:
 
 def forget_loaded() -> None:
     """Drop cached tables and recorded hashes, so loads after a rebuild read the new files."""
+    _seed_hashes.cache_clear()
     _recorded_hashes.cache_clear()
     _load_cached.cache_clear()
 
 
-@cache
-def _recorded_hashes() -> dict[str, str]:
+def _damaged_package(exc: Exception) -> DataValidationError:
+    name = paths.input_name(paths.DATAPACKAGE)
+    return DataValidationError(
+        f"{name}, the record of the tables' checksums, cannot be read ({reason(exc)}); restore the committed "
+        f"copy with `git checkout -- {name}`, or rebuild it with `perumig build-data`"
+    )
+
+
+def _package() -> dict:
     if not paths.DATAPACKAGE.is_file():
         raise DataValidationError(f"{paths.DATAPACKAGE} is missing: run `perumig build-data` to recreate it")
-    name = paths.input_name(paths.DATAPACKAGE)
     try:
-        package = json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
-        return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in package["resources"]}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # ValueError: not JSON, not UTF-8
-        raise DataValidationError(
-            f"{name}, the record of the tables' checksums, cannot be read ({reason(exc)}); restore the committed "
-            f"copy with `git checkout -- {name}`, or rebuild it with `perumig build-data`"
-        ) from None
+        return json.loads(paths.DATAPACKAGE.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, not UTF-8
+        raise _damaged_package(exc) from None
+
+
+@cache
+def _recorded_hashes() -> dict[str, str]:
+    try:
+        return {resource["name"]: resource["hash"].removeprefix("sha256:") for resource in _package()["resources"]}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _damaged_package(exc) from None
+
+
+@cache
+def _seed_hashes() -> dict[str, str]:
+    try:
+        return {source["path"].removeprefix("seeds/"): source["hash"].removeprefix("sha256:")
+                for resource in _package()["resources"] for source in resource.get("sources", [])
+                if source.get("path", "").startswith("seeds/") and "hash" in source}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise _damaged_package(exc) from None
+
+
+def recorded_seed_hash(seed_file: str) -> str | None:
+    """The sha256 data/datapackage.json records for a seed document (a source of the transcribed tables)."""
+    return _seed_hashes().get(seed_file)
 
 
 def _read_dtypes(table: TableSpec) -> dict[str, str]:
@@ -148,4 +207,5 @@ def _load_cached(name: str) -> pd.DataFrame:
 
 def load(name: str) -> pd.DataFrame:
     """A committed table, validated; the caller gets its own copy."""
+    _loads.append((_callers(), name))
     return _load_cached(name).copy()

@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     site.add_argument("--output", metavar="DIR", help="build the website here instead of reports/site/")
     commands.add_parser("reproduce", parents=[executor],
                         help="fetch, rebuild the data, run every section and build the website, skipping what is current")
+    explain = commands.add_parser("explain", help="where a values.json key or a claim id comes from: notebook cell, "
+                                                  "function, table and columns, raw source")
+    explain.add_argument("key", help="a key of a published values.json, or a claim id of reports/claims.csv")
     return parser
 
 
@@ -341,6 +344,11 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         os.environ[sources.MIRROR_ENV] = arguments.data_mirror
     if arguments.command == "list":
         _list()
+        return 0
+    if arguments.command == "explain":
+        from perumig.present import trail
+
+        print(trail.explain(arguments.key))
         return 0
     if arguments.command == "build-data" and arguments.check:
         return _build_data(check=True, force=False)

@@ -47,18 +47,6 @@ SECTION_SUMMARIES = {
     "reproduction_report": "Every quantitative statement of the paper and the later seeds next to the compendium's "
     "recomputation, with a verdict for each.",
 }
-# What each verdict of the claims ledger means (both the first vocabulary and the graded one).
-VERDICT_MEANINGS = {
-    "reproduced": "open data give the published number, within the claim's tolerance and read with its wording "
-    "(\"more than\", \"just over\", \"around\").",
-    "close": "the recomputed number is near the published one but outside its tolerance: the same finding, not "
-    "the same number.",
-    "differs": "the recomputed number is outside the tolerance; the reason column says what was compared and why "
-    "they may part.",
-    "contradicted": "open data point the other way from the claim.",
-    "not recomputable": "the number comes from a closed source (microdata, private surveys, administrative "
-    "registers not published); it is cited and kept, not checked.",
-}
 # Figure sources are free text; these words lead to the matching part of the data page.
 SOURCE_ANCHORS = {"UN DESA": "undesa", "UNHCR": "unhcr", "World Bank": "wdi", "WDI": "wdi", "paper": "seeds",
                   "seed": "seeds", "profile": "seeds", "news": "seeds", "transcribed": "seeds"}
@@ -449,17 +437,17 @@ def _raw_html(text: str) -> str:
 # The ledger's columns shown in the table; every other column of reports/claims.csv is listed under "More",
 # so a column the reproduction report adds appears there without a change here.
 CLAIM_TEXT_COLUMNS = ["sentence", "claim_id"]
-PRIMARY_CLAIM_COLUMNS = ["section", "published_value", "reproduced_value", "status"]
+PRIMARY_CLAIM_COLUMNS = ["section", "printed", "reproduced_value", "verdict"]
 # The relative difference shown and sorted on: the first of these the ledger has.
 DIFFERENCE_COLUMNS = ["rel_difference_pct", "relative_difference_pct", "rel_difference"]
-STATUS_COLUMN = "status"
+STATUS_COLUMN = "verdict"
 
 
 @dataclass
 class Claims:
     columns: list[str]
     rows: list[dict]
-    values_keys: dict[str, str]  # claim id -> the values.json key it is recomputed from
+    values_keys: dict[str, set[str]]  # claim id -> the values.json keys its check reads (the ledger's trail)
 
 
 def _claims() -> Claims:
@@ -468,11 +456,9 @@ def _claims() -> Claims:
     with paths.CLAIMS_REPORT.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         rows = list(reader)
-    ledger = paths.TRANSCRIBED / "claims.csv"
-    keys = {}
-    if ledger.is_file():
-        with ledger.open(encoding="utf-8", newline="") as handle:
-            keys = {row["claim_id"]: row.get("values_key", "") for row in csv.DictReader(handle)}
+    from perumig.present import trail
+
+    keys = {row["claim_id"]: set(trail.items(row.get("trail_keys", ""))) for row in rows}
     return Claims(list(reader.fieldnames or []), rows, keys)
 
 
@@ -484,12 +470,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "none"
 
 
-def _document_and_part(section: str) -> tuple[str, str]:
-    """'UNDP paper, Sec. 2.3, Table 1' -> ('UNDP paper', 'Sec. 2'); 'News, 8 Apr 2025, ...' -> ('News, 8 Apr 2025', ...)."""
-    match = re.match(r"^(News, [^,]+|[^,]+),\s*(.*)$", section)
-    document, part = (match.group(1), match.group(2)) if match else (section, "")
+def _document_and_part(row: dict) -> tuple[str, str]:
+    """A claim's seed document and the top part of its section: ('UNDP paper', 'Sec. 2') for 'Sec. 2.3, Table 1'."""
+    part = row.get("section", "")
     top = re.match(r"^(Sec\. \d+|Annex \d+|Abstract)", part)
-    return document, top.group(1) if top else (part or document)
+    return row.get("seed", ""), top.group(1) if top else part
 
 
 def _claims_checked(page: Page, claims: Claims) -> list[dict]:
@@ -497,7 +482,7 @@ def _claims_checked(page: Page, claims: Claims) -> list[dict]:
     if page.run_label or not (page.folder / "values.json").is_file():
         return []
     published = set(json.loads((page.folder / "values.json").read_text(encoding="utf-8")))
-    return [row for row in claims.rows if claims.values_keys.get(row.get("claim_id", "")) in published]
+    return [row for row in claims.rows if claims.values_keys.get(row.get("claim_id", ""), set()) & published]
 
 
 def _claims_list(rows: list[dict], base: str) -> str:
@@ -513,16 +498,20 @@ def _verdict_counts(claims: Claims) -> dict[str, int]:
     counts: dict[str, int] = {}
     for row in claims.rows:
         counts[row.get(STATUS_COLUMN, "")] = counts.get(row.get(STATUS_COLUMN, ""), 0) + 1
-    order = list(VERDICT_MEANINGS)
+    from perumig.sections.verdicts import VERDICTS
+
+    order = list(VERDICTS)
     return dict(sorted(counts.items(), key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0])))
 
 
 def _verdict_summary(claims: Claims, base: str = "") -> str:
+    from perumig.sections.verdicts import VERDICT_DEFINITIONS
+
     counts = _verdict_counts(claims)
     rows = "".join(
         f'<tr><th scope="row"><a href="{base}claims.html?verdict={html.escape(_slug(verdict))}">'
         f'<span class="perumig-verdict verdict-{_slug(verdict)}">{html.escape(verdict)}</span></a>'
-        f'<br><small>{html.escape(VERDICT_MEANINGS.get(verdict, ""))}</small></th><td class="num">{count:,}</td></tr>'
+        f'<br><small>{html.escape(VERDICT_DEFINITIONS.get(verdict, ""))}</small></th><td class="num">{count:,}</td></tr>'
         for verdict, count in counts.items()
     )
     return (f'<div class="perumig-table short" role="region" aria-label="Claims by verdict" tabindex="0"><table>'
@@ -547,28 +536,22 @@ def _claims_page(claims: Claims) -> str:
     if not claims.rows:
         return intro + "The reproduction report has not been run yet: run `perumig run reproduction_report`.\n"
     from perumig.present import display
+    from perumig.sections import verdicts
 
     counts = _verdict_counts(claims)
     definitions = "".join(
         f'<dt><span class="perumig-verdict verdict-{_slug(v)}">{html.escape(v)}</span> ({counts[v]:,} claims)</dt>'
-        f"<dd>{html.escape(VERDICT_MEANINGS.get(v, 'no definition recorded for this verdict'))}</dd>"
+        f"<dd>{html.escape(verdicts.VERDICT_DEFINITIONS.get(v, 'no definition recorded for this verdict'))}</dd>"
         for v in counts
     )
-    tolerance = (
-        "<p><strong>Tolerances.</strong> Each claim carries a tolerance in its own unit (under <em>details</em>): "
-        "the largest difference between published and recomputed values that still counts as the same number. It is "
-        "read with the claim's wording: \"around 1.3 million\" holds within the tolerance either side, \"more than "
-        "530,000\" holds at or above the published value less the tolerance, \"just over 3.5\" holds above it and "
-        "within the tolerance. Differences are recomputed minus published; the relative difference divides the "
-        "difference by the published value.</p>"
-    )
+    tolerance = f"<p><strong>Tolerances.</strong> {html.escape(verdicts.tolerance_text())}</p>"
     difference = next((c for c in DIFFERENCE_COLUMNS if c in claims.columns), None)
     shown = [c for c in PRIMARY_CLAIM_COLUMNS if c in claims.columns]
     if difference:
-        shown.insert(shown.index("status") if "status" in shown else len(shown), difference)
+        shown.insert(shown.index(STATUS_COLUMN) if STATUS_COLUMN in shown else len(shown), difference)
     extra = [c for c in claims.columns if c not in shown and c not in CLAIM_TEXT_COLUMNS]
-    documents = sorted({_document_and_part(row.get("section", ""))[0] for row in claims.rows})
-    parts = sorted({_document_and_part(row.get("section", ""))[1] for row in claims.rows}, key=_natural)
+    documents = sorted({_document_and_part(row)[0] for row in claims.rows})
+    parts = sorted({_document_and_part(row)[1] for row in claims.rows}, key=_natural)
     controls = (
         '<div class="perumig-controls" hidden>'
         '<label>Search <input type="search" data-search placeholder="words, ids, numbers"></label>'
@@ -580,13 +563,13 @@ def _claims_page(claims: Claims) -> str:
         '<option value="verdict">verdict</option></select></label>'
         '<p class="perumig-count" data-count aria-live="polite"></p></div>'
     )
-    numbers = {"published_value", "reproduced_value", difference}
+    numbers = {"printed", "reproduced_value", difference}
     head = '<th scope="col">Claim</th>' + "".join(
         f'<th scope="col"{_number_class(c in numbers)}>{html.escape(display.label(c))}</th>' for c in shown
     ) + '<th scope="col">More</th>'
     body = []
     for row in claims.rows:
-        document, part = _document_and_part(row.get("section", ""))
+        document, part = _document_and_part(row)
         verdict = row.get(STATUS_COLUMN, "")
         claim_id = row.get("claim_id", "")
         cells = [
@@ -847,11 +830,13 @@ Python package `perumig`; the notebooks are thin narrative that call it. Each ru
 the data behind each figure (CSV), its headline numbers (`values.json`, with a source for each key) and a manifest.
 Runs are deterministic: two runs give byte-identical files.
 
-**The claims ledger.** Every quantitative statement of the paper and the seeds is one row of the ledger, checked one
-of three ways: *recomputed* (a section run publishes the number), *consistency* (it follows from other stated
-numbers) or *transcribed* (its source is closed: it is cited, not checked). The reproduction report compares each
-published value with its recomputation, within a tolerance read with the claim's wording, and gives a verdict and a
-reason for every difference ([claims ledger](claims.md)).
+**The claims ledger.** A scanner splits the paper and the seeds into sentences and flags every one that carries a
+number, a date, a rank, a comparison or a trend; each is a claim of the ledger or an exclusion with its reason. A claim
+is checked one of four ways: *recomputed* (from the sections' values and the processed tables), *consistency* (it
+follows from other stated numbers), *comparison* (a direction, rank or comparison tested in every year and revision it
+speaks of) or *transcribed* (no registered source has the data: cited, with the data it would need). Each gets a
+graded verdict, the relative difference in percent, the numbers behind its reason and the trail of every number down
+to the raw files ([claims ledger](claims.md)).
 
 **Other countries and parameters.** Every section has parameters (the host country, the data revision, the years,
 the panel's countries). A run with other parameters is published beside the default one and appears under

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from perumig import paths
 from perumig.data import tables
-from perumig.present import display, plotting, prose
+from perumig.present import display, plotting, prose, provenance
 
 VALUE_DECIMALS = 6
 
@@ -32,6 +33,8 @@ class SectionReport:
         self.values: dict[str, float] = {}
         self.value_sources: dict[str, str] = {}
         self.manifest: list[dict] = []
+        # Where each value comes from; only a run that writes its outputs records it (nbval reruns only show).
+        self.recorder = provenance.Recorder(_notebook(section)) if self.output_dir else None
 
     def publication_notice(self) -> prose.Markdown:
         """Where this run's outputs go, said in the notebook's first output: nothing when the runner (or the user)
@@ -80,7 +83,15 @@ class SectionReport:
         number = round(float(value), VALUE_DECIMALS)
         self.values[key] = int(number) if number.is_integer() else number
         self.value_sources[key] = source
+        if self.recorder:
+            self.recorder.record(key, _notebook_frame())
         return value
+
+    def values_from(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Record every row of a ``key, value, source`` frame (as the evidence functions return them)."""
+        for row in frame.itertuples():
+            self.value(row.key, row.value, row.source)
+        return frame
 
     def values_table(self) -> pd.DataFrame:
         """The headline numbers recorded so far, with their sources, for display."""
@@ -89,13 +100,34 @@ class SectionReport:
              "source": [self.value_sources[k] for k in self.values]}
         ).sort_values("key").reset_index(drop=True)
 
+    def provenance_table(self) -> pd.DataFrame:
+        """The values with their sources and where each was computed (notebook cell, functions, tables)."""
+        recorded = self.recorder.table() if self.recorder else pd.DataFrame(columns=provenance.PROVENANCE_COLUMNS)
+        return self.values_table().merge(recorded, left_on="key", right_index=True, how="left")
+
     def finish(self) -> None:
         """Write values.json (flat, sorted) and manifest.json; call in the notebook's last cell."""
         if not self.output_dir:
             return
         self.output_dir.mkdir(parents=True, exist_ok=True)
         (self.output_dir / "values.json").write_text(json.dumps(dict(sorted(self.values.items())), indent=2) + "\n")
-        tables.write_csv(self.values_table(), self.output_dir / "data" / "values_sources.csv")
+        tables.write_csv(self.provenance_table(), self.output_dir / "data" / "values_sources.csv")
         inputs = [{"path": name, "sha256": digest} for name, digest in tables.inputs_read().items()]
         manifest = {"section": self.section, "outputs": self.manifest, "inputs": inputs}
         (self.output_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+def _notebook(section: str) -> Path | None:
+    """The section's source notebook; none for a section the registry does not know (the tests' stand-ins), whose
+    values then record no cell id, the same on every executor."""
+    from perumig.sections import SECTIONS
+
+    return SECTIONS[section].path if section in SECTIONS else None
+
+
+def _notebook_frame():
+    """The frame of the notebook code that called the report (the first one outside this module)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    return frame

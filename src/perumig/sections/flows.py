@@ -14,6 +14,7 @@ import pandas as pd
 from perumig.data import places, schemas, tables
 from perumig.errors import ParameterError
 from perumig.present import prose
+from perumig.sections import verdicts
 
 IMS_LABEL = {2020: "UN DESA IMS 2020", 2024: "UN DESA IMS 2024"}
 # Source part of values.json keys: the paper's revision is plain UNDESA, the newer one says so.
@@ -345,15 +346,13 @@ def paper_statement_check(share: pd.DataFrame, country: str) -> pd.DataFrame:
     statements = paper_share_statements()
     ims = share[share["key"] == country].set_index("year")["migrant_share_pct"]
     statements["undesa_pct"] = statements["year"].map(ims)
-    consistent = {
-        "exact": lambda paper, ims_value: round(ims_value, 1) == paper,
-        "just over": lambda paper, ims_value: paper < ims_value < paper + 0.5,
-    }
-    statements["consistent"] = [
-        bool(consistent[wording](paper, value)) if pd.notna(value) else None
+    # The claims ledger's verdicts and tolerances (sections.verdicts), so the notebook and the ledger agree.
+    statements["verdict"] = [
+        verdicts.grade(paper, wording.replace(" ", "_"), value, verdicts.printed_value(f"{paper:g}")[1], "percent")
+        if pd.notna(value) else None
         for wording, paper, value in zip(statements["wording"], statements["paper_pct"], statements["undesa_pct"])
     ]
-    return statements[["year", "wording", "paper_pct", "undesa_pct", "consistent", "source"]]
+    return statements[["year", "wording", "paper_pct", "undesa_pct", "verdict", "source"]]
 
 
 # Figures. Each returns the matplotlib figure; the notebook hands it to SectionReport.figure.
@@ -594,15 +593,14 @@ def share_summary(share: pd.DataFrame, country: str) -> prose.Markdown:
     text += prose.fill(" (in {last}: {comparison}).", last=last, comparison=comparison) if len(others) else prose.trusted(".")
     if country == PERU:
         checks = paper_statement_check(share, country).dropna(subset=["undesa_pct"])
-        verdicts = [
+        readings = [
             prose.fill('"{wording}{paper} percent" in {year} against {ims} ({verdict})',
                        wording="" if row.wording == "exact" else f"{row.wording} ", paper=row.paper_pct, year=row.year,
-                       ims=prose.percent(row.undesa_pct, 3),
-                       verdict="consistent" if row.consistent else "not consistent")
+                       ims=prose.percent(row.undesa_pct, 3), verdict=row.verdict)
             for row in checks.itertuples()
         ]
-        if verdicts:
-            text += prose.trusted(" The paper's statements of Peru's share (Sec. 2.4): ") + prose.join(verdicts) + "."
+        if readings:
+            text += prose.trusted(" The paper's statements of Peru's share (Sec. 2.4): ") + prose.join(readings) + "."
     return text
 
 

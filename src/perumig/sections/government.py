@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from perumig.data import places, tables
-from perumig.sections import flows
+from perumig.sections import flows, verdicts
 from perumig.sections.flows import placement_date
 from perumig.errors import ParameterError
 from perumig.data.schemas import seed_label
@@ -26,7 +26,6 @@ from perumig.present import prose
 ORIGIN = "VEN"
 PERU = "PER"
 DEFAULT_PEER_COUNT = 4
-AGREEMENT_TOLERANCE = 0.05
 # The years in the title of the paper's Figure 3 ("Timeline of migration-related legislation in Peru, 2017–2022").
 FIGURE3_YEARS = (2017, 2022)
 # "These years also saw an exponential increase in applications [...] the percentage of applications that were
@@ -272,8 +271,8 @@ def _table2_reasons(period: str, has_cases: bool) -> str:
         reasons.append(f"the paper covers {period} only")
     if has_cases:
         reasons.append("UNHCR counts part of this year in cases, left out here")
-    reasons.append("UNHCR counts a recognition in the year the decision is taken, not the year applied")
-    return "; ".join(reasons)
+    # Anything else would be a guess: the reproduction report tests procedure, year shift, totals and rounding.
+    return "; ".join(reasons) or "none known (the reproduction report's claims paper.t2.* test the gap)"
 
 
 def approval_check(table2: pd.DataFrame, first_year: int, last_year: int) -> pd.DataFrame:
@@ -292,31 +291,33 @@ def approval_check(table2: pd.DataFrame, first_year: int, last_year: int) -> pd.
 
 
 def approval_verdict(check: pd.DataFrame) -> pd.DataFrame:
-    """For each measure: did the rate fall from year to year ('decreased'), and from first to last year?"""
+    """For each measure: how the rate moved (every year down, lower at the end only, not down) and the claims
+    ledger's verdict on "decreased", year on year (sections.verdicts.combined, as the ledger grades a trend)."""
     rows = []
     for measure, rates in check.groupby("measure", sort=False):
         values = rates["rate_pct"].to_numpy()
-        every_year = bool(np.all(np.diff(values) < 0))
+        falls = np.diff(values) < 0
         overall = values[-1] < values[0]
-        verdict = ("decreased every year" if every_year else "lower at the end, not every year" if overall
-                   else "did not decrease")
+        direction = ("decreased every year" if falls.all() else "lower at the end, not every year" if overall
+                     else "did not decrease")
         rows.append({"measure": measure, "first_year": int(rates["year"].iloc[0]), "first_pct": values[0],
                      "last_year": int(rates["year"].iloc[-1]), "last_pct": values[-1],
-                     "change_pp": values[-1] - values[0], "verdict": verdict, "source": rates["source"].iloc[0]})
+                     "change_pp": values[-1] - values[0], "direction": direction,
+                     "verdict": verdicts.combined(falls), "source": rates["source"].iloc[0]})
     return pd.DataFrame(rows)
 
 
 def approval_summary(verdict: pd.DataFrame) -> prose.Markdown:
     """The generated reading of the paper's sentence "the percentage of applications that were approved decreased"."""
     paper, *unhcr = verdict.itertuples()
-    holds = paper.verdict != "did not decrease"
     text = prose.fill(
         "By the paper's own measure (Table 2, accepted / submitted), the approval rate went from {first} in "
-        "{first_year} to {last} in {last_year}: it {verdict}, so the sentence {holds} for Table 2.",
+        "{first_year} to {last} in {last_year}: it {direction}, so for Table 2 the sentence is {verdict}.",
         first=prose.percent(paper.first_pct, 3), first_year=paper.first_year, last=prose.percent(paper.last_pct, 3),
-        last_year=paper.last_year, verdict=paper.verdict, holds="holds" if holds else "does not hold")
-    parts = [prose.fill("{measure} went from {first} to {last} ({verdict})", measure=row.measure.removeprefix("UNHCR: "),
-                        first=prose.percent(row.first_pct, 1), last=prose.percent(row.last_pct, 1), verdict=row.verdict)
+        last_year=paper.last_year, direction=paper.direction, verdict=paper.verdict)
+    parts = [prose.fill("{measure} went from {first} to {last} ({direction}: {verdict})",
+                        measure=row.measure.removeprefix("UNHCR: "), first=prose.percent(row.first_pct, 1),
+                        last=prose.percent(row.last_pct, 1), direction=row.direction, verdict=row.verdict)
              for row in unhcr]
     return (text + prose.trusted(" Measured on the decisions actually taken each year (UNHCR), ")
             + prose.Markdown("; ").join(parts)
@@ -677,15 +678,14 @@ def flows_and_applications(country: str, start_year: int, end_year: int) -> pd.D
 # Consistency of the seeds' figures with Table 2 and UNHCR.
 
 
-def agreement(stated: float, computed: float, tolerance: float = AGREEMENT_TOLERANCE) -> tuple[float, str]:
-    """Relative difference (computed - stated) / stated, and 'agrees' when it is within ±``tolerance`` (5 %).
+def agreement(stated: float, qualifier: str, computed: float) -> tuple[float, str]:
+    """Relative difference (computed - stated) / stated, and the claims ledger's verdict for it.
 
-    Seeds round their figures ("more than 482,500", "1,200"), so an exact match is not expected; 5 % is wide
-    enough for that rounding and narrow enough to flag a different population or period. The seed's
-    qualifier (more than, about) is shown but not used: round figures so worded are read as approximate.
+    The ledger's tolerances (sections.verdicts): the seed's rounding ("1,200" is ± 50), its wording ("more than"
+    is a bound) and the close band beyond them.
     """
-    difference = (computed - stated) / stated
-    return difference, "agrees" if abs(difference) <= tolerance else "differs"
+    tolerance = verdicts.printed_value(f"{stated:,.0f}")[1]
+    return (computed - stated) / stated, verdicts.grade(stated, qualifier, computed, tolerance, "persons")
 
 
 def seed_consistency(table2: pd.DataFrame, country: str) -> pd.DataFrame:
@@ -712,10 +712,10 @@ def seed_consistency(table2: pd.DataFrame, country: str) -> pd.DataFrame:
     for fact_id, check, compared_with, value, source in comparisons:
         fact = facts.loc[fact_id]
         if np.isnan(value):
-            difference, verdict = np.nan, "not recomputable here"
+            difference, verdict = np.nan, verdicts.NOT_RECOMPUTABLE
             reason = "PTP/CPP permits are counted by Peru's migration authority; no open dataset of permits is part of this compendium"
         else:
-            difference, verdict = agreement(fact["value"], value)
+            difference, verdict = agreement(fact["value"], fact["qualifier"], value)
             reason = ""
         rows.append({"fact_id": fact_id, "check": check, "stated": fact["value"], "qualifier": fact["qualifier"],
                      "compared_with": compared_with, "value": value, "relative_diff_pct": difference * 100,
