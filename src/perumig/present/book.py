@@ -437,7 +437,8 @@ def _raw_html(text: str) -> str:
 # The ledger's columns shown in the table; every other column of reports/claims.csv is listed under "More",
 # so a column the reproduction report adds appears there without a change here.
 CLAIM_TEXT_COLUMNS = ["sentence", "claim_id"]
-PRIMARY_CLAIM_COLUMNS = ["section", "printed", "reproduced_value", "verdict"]
+# Beside each claim, its verdict first: what a reader looks for, in view without scrolling the table sideways.
+PRIMARY_CLAIM_COLUMNS = ["verdict", "printed", "reproduced_value", "section"]
 # The relative difference shown and sorted on: the first of these the ledger has.
 DIFFERENCE_COLUMNS = ["rel_difference_pct", "relative_difference_pct", "rel_difference"]
 STATUS_COLUMN = "verdict"
@@ -548,7 +549,7 @@ def _claims_page(claims: Claims) -> str:
     difference = next((c for c in DIFFERENCE_COLUMNS if c in claims.columns), None)
     shown = [c for c in PRIMARY_CLAIM_COLUMNS if c in claims.columns]
     if difference:
-        shown.insert(shown.index(STATUS_COLUMN) if STATUS_COLUMN in shown else len(shown), difference)
+        shown.insert(shown.index("reproduced_value") + 1 if "reproduced_value" in shown else len(shown), difference)
     extra = [c for c in claims.columns if c not in shown and c not in CLAIM_TEXT_COLUMNS]
     documents = sorted({_document_and_part(row)[0] for row in claims.rows})
     parts = sorted({_document_and_part(row)[1] for row in claims.rows}, key=_natural)
@@ -563,7 +564,7 @@ def _claims_page(claims: Claims) -> str:
         '<option value="verdict">verdict</option></select></label>'
         '<p class="perumig-count" data-count aria-live="polite"></p></div>'
     )
-    numbers = {"printed", "reproduced_value", difference}
+    numbers = {"reproduced_value", difference}  # the published words are text, wrapped like the claim
     head = '<th scope="col">Claim</th>' + "".join(
         f'<th scope="col"{_number_class(c in numbers)}>{html.escape(display.label(c))}</th>' for c in shown
     ) + '<th scope="col">More</th>'
