@@ -93,4 +93,4 @@ if __name__ == "__main__":
     except KeyboardInterrupt:
         print("perumig: error: interrupted; nothing was changed", file=sys.stderr)
         sys.exit(entry.INTERRUPTED_EXIT_CODE)
-    sys.exit(entry.main(arguments))
+    entry.run(arguments)

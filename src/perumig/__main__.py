@@ -1,7 +1,5 @@
 """`python -m perumig`: the command line."""
 
-import sys
+from perumig.pipeline.entry import run
 
-from perumig.pipeline.entry import main
-
-sys.exit(main())
+run()

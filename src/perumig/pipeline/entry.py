@@ -5,6 +5,7 @@ the same one line and exit code 130 as one that arrives later, not with a traceb
 imports nothing heavy before the handlers are set.
 """
 
+import os
 import signal
 import sys
 
@@ -29,5 +30,24 @@ def main(argv: list[str] | None = None) -> int:
     return cli.main(argv)
 
 
+def run(argv: list[str] | None = None) -> None:
+    """The command as a process (the `perumig` script, `python -m perumig`): exits with main's code.
+
+    An interrupted command leaves at once with 130. Left to the interpreter's own exit it once ended as
+    killed by SIGINT (exit code -2) after printing its line, in CI, for a `build-data` stopped (by SIGINT
+    and by SIGTERM alike) while it was still importing: Python re-sends itself SIGINT on its way out when
+    it believes a KeyboardInterrupt went unhandled, whatever the command returned.
+    """
+    code = main(argv)
+    if code == INTERRUPTED_EXIT_CODE:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
