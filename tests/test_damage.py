@@ -3,15 +3,17 @@ never a traceback, and nothing that was published before is lost."""
 
 import errno
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from processes import leftovers as folder_leftovers
 from sections import install
 from test_robustness import leftovers, snapshot
 
-from perumig import paths, stamps
+from perumig import paths, publish, stamps
 from perumig.data import build, places, sources, tables
 from perumig.errors import DataSourceError
 from perumig.pipeline import cli
@@ -200,11 +202,22 @@ def test_full_disk_during_build_data_keeps_the_data(tmp_path, monkeypatch, capsy
     assert leftovers() == []
 
 
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory):
+    """A website built once into a folder of this module's own (a fresh clone has none in reports/site/)."""
+    site = tmp_path_factory.mktemp("built") / "site"
+    with pytest.MonkeyPatch.context() as patch:  # a lock of its own, as every test has (conftest.private_lock)
+        patch.setattr(paths, "LOCK", site.parent / ".perumig.lock")
+        assert cli.main(["site", "--output", str(site)]) == 0
+    return site
+
+
 @pytest.fixture
-def published_site():
-    if not (paths.SITE / "index.html").is_file() or not book._section_pages():
-        pytest.skip("no website in reports/site/ (run `perumig run all` and `perumig site`)")
-    return lambda: (stamps.folder_files(paths.SITE), stamps.file_digest(paths.SITE / paths.STAMP))
+def published_site(tmp_path, built_site):
+    """A copy of that website, published by perumig, for one test to damage."""
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site, symlinks=True)
+    return site
 
 
 def render_into_dev_full(monkeypatch):
@@ -233,13 +246,15 @@ def render_raising(monkeypatch):
 
 @pytest.mark.parametrize("full_disk", [render_raising, render_into_dev_full], ids=["ENOSPC-raised", "dev-full"])
 def test_full_disk_during_site_keeps_the_website(monkeypatch, capsys, published_site, full_disk):
+    before = stamps.folder_files(published_site)
+    capsys.readouterr()
     full_disk(monkeypatch)
-    before = published_site()
-    assert cli.main(["site", "--force"]) == 1
+    assert cli.main(["site", "--force", "--output", str(published_site)]) == 1
     line = one_error_line(capsys)
-    assert line == ("perumig: error: could not write the website reports/site/ (No space left on device): free disk "
-                    "space and run `perumig site` again; what was there before is unchanged")
-    assert published_site() == before
+    assert line == (f"perumig: error: could not write the website {publish.shown(published_site)}/ (No space left on "
+                    "device): free disk space and run `perumig site` again; what was there before is unchanged")
+    assert stamps.folder_files(published_site) == before
+    assert folder_leftovers(published_site.parent) == [], "no scratch folder is left beside it"
     assert leftovers() == []
 
 
