@@ -95,6 +95,17 @@ def test_a_users_file_where_the_claims_table_goes_is_refused(capsys, tmp_path):
     assert (tmp_path / "claims.csv").read_text() == "my claims"
 
 
+def test_run_all_into_a_new_folder_is_planned(tmp_path):
+    """`run all --output NEW`: the sections' folders and the claims table beside them go into a folder the run
+    makes (the claims table's check used to refuse it for want of that folder)."""
+    jobs = runner.plan_all(str(tmp_path / "new" / "reports"))
+    for job in jobs:
+        job.check_destination()
+    beside = [job.beside() for job in jobs if job.beside() is not None]
+    assert beside == [tmp_path / "new" / "reports" / "claims.csv"]
+    assert not (tmp_path / "new").exists(), "planning makes nothing"
+
+
 @pytest.mark.parametrize("make", ["user_file", "folder", "missing_parent", "inside_published", "link"])
 def test_timings_never_overwrites_what_perumig_did_not_write(capsys, tmp_path, make):
     target = {"user_file": tmp_path / "t.json", "folder": tmp_path, "missing_parent": tmp_path / "no" / "t.json",

@@ -133,8 +133,9 @@ class Job:
         """The destination folder (and the file published beside it) may be replaced; else UnsafePathError."""
         given = Path(self.output) if self.output else self.target
         self.target = publish.check_target(given, self.identity(), reserved_folders(), user_given=bool(self.output))
-        if self.beside() is not None:
-            publish.check_file_target(self.beside(), self.previous_beside())
+        beside = self.beside()
+        if beside is not None and beside.parent.exists():  # a folder the run will make holds nothing to protect
+            publish.check_file_target(beside, self.previous_beside())
 
     def previous_beside(self) -> set[str]:
         """The content perumig last published beside the folder (recorded in its marker)."""
