@@ -166,3 +166,50 @@ def test_interrupted_data_build_changes_nothing_and_says_so(project_copy, stop):
              "datapackage.json": stamps.file_digest(project_copy / "data" / "datapackage.json")}
     assert after == before
     assert leftovers(project_copy / "data") == []
+
+
+STOP_IN_A_FINALIZER = """
+import os, signal, time
+from perumig import publish
+signal.signal(signal.SIGTERM, publish.request_stop)
+
+class Dropped:
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        sum(range(100_000))  # the handler runs here, inside the finalizer
+
+try:
+    Dropped()  # collected at once: the stop lands in its finalizer
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+    print("ran on")
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+def test_a_stop_landing_in_a_finalizer_still_stops():
+    """Python drops an exception raised in __del__: in CI a SIGTERM that landed in a ZipFile's finalizer was
+    lost and build-data ran to its end (exit 0). The stop must still end the command."""
+    finished = subprocess.run([sys.executable, "-c", STOP_IN_A_FINALIZER], capture_output=True, text=True, timeout=30)
+    assert finished.stdout.strip() == "stopped", finished.stderr
+    assert "Exception ignored" not in finished.stderr
+
+
+def test_nothing_is_published_once_a_stop_was_requested(tmp_path):
+    built, target = tmp_path / "built.csv", tmp_path / "target.csv"
+    built.write_text("new")
+    target.write_text("old")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            publish.request_stop(signal.SIGTERM, None)  # as if its KeyboardInterrupt had been lost on the way
+        with pytest.raises(KeyboardInterrupt):
+            publish.replace_file(built, target)
+        with pytest.raises(KeyboardInterrupt):
+            publish.swap_in(built, target)
+    finally:
+        publish.forget_stop()
+    assert target.read_text() == "old" and built.read_text() == "new"
+    publish.replace_file(built, target)  # a new command starts with no stop requested
+    assert target.read_text() == "new"

@@ -21,6 +21,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,16 +40,51 @@ KERNEL_RUNTIME_PREFIX = "perumig-kernel-"
 # A kernel's sockets are files in its runtime folder, and a socket's path may not exceed 107 bytes.
 KERNEL_RUNTIME_MAX_BASE = 60
 RENAME_EXCHANGE = 2  # renameat2 flag (Linux): swap two paths atomically
+STOP_RESEND_SECONDS = 0.05
+
+
+_stop_requested = False
+
+
+def request_stop(signum, frame) -> None:
+    """The commands' handler of SIGINT/SIGTERM: stop by raising KeyboardInterrupt where the program is.
+
+    Python prints and drops an exception raised inside a finalizer (``__del__``, run whenever an object
+    is collected): a stop landing there would be lost and the command would run on to its end. So there
+    the signal is sent again a moment later, and nothing is published once a stop was requested,
+    whatever became of its KeyboardInterrupt.
+    """
+    global _stop_requested
+    _stop_requested = True
+    if frame is not None and frame.f_code.co_name == "__del__":
+        threading.Timer(STOP_RESEND_SECONDS, os.kill, (os.getpid(), signum)).start()
+        return
+    raise KeyboardInterrupt
+
+
+def forget_stop() -> None:
+    """A new command in this process starts with no stop requested."""
+    global _stop_requested
+    _stop_requested = False
 
 
 @contextmanager
 def signals_held():
-    """Defer SIGINT/SIGTERM until the block is done (they are delivered right after)."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    """Defer SIGINT/SIGTERM until the block is done (they are delivered right after); blocks nest."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def publishing():
+    """The block that makes outputs visible: stop signals held, and nothing done after a stop was requested."""
+    with signals_held():
+        if _stop_requested:
+            raise KeyboardInterrupt
+        yield
 
 
 def new_scratch(target: Path) -> Path:
@@ -235,7 +271,7 @@ def _exchange(first: Path, second: Path) -> bool:
 def swap_in(built: Path, target: Path) -> None:
     """Replace ``target`` (a folder or a file) by ``built``; the old content is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with signals_held():
+    with publishing():
         if not target.exists() and not target.is_symlink():
             built.rename(target)
             return
@@ -266,7 +302,7 @@ def publish_folder(built: Path, target: Path, identity: dict[str, Any], beside: 
 
 def replace_file(built: Path, target: Path) -> None:
     """Replace the file ``target`` by ``built`` in one rename."""
-    with signals_held():
+    with publishing():
         built.replace(target)
 
 

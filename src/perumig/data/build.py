@@ -286,8 +286,9 @@ def build_data() -> list[Path]:
     try:
         with publish.scratch_beside(paths.DATA / "processed-build") as scratch:
             _build_into(_scratch_data_dir(scratch))
-            publish.publish_folder(scratch / "processed", paths.PROCESSED, PROCESSED_IDENTITY)
-            publish.replace_file(scratch / "datapackage.json", paths.DATAPACKAGE)
+            with publish.signals_held():  # the tables and their descriptor, or neither
+                publish.publish_folder(scratch / "processed", paths.PROCESSED, PROCESSED_IDENTITY)
+                publish.replace_file(scratch / "datapackage.json", paths.DATAPACKAGE)
     except OSError as exc:
         raise write_failed("data/processed/", "perumig build-data", exc) from None
     tables.forget_loaded()

@@ -12,7 +12,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from perumig import paths
+from perumig import paths, publish
 from perumig.errors import InterruptedRun, ParameterError, PerumigError, reason
 from perumig.pipeline import params
 from perumig.sections import SECTIONS, section
@@ -109,7 +109,6 @@ def _build_data(check: bool, force: bool) -> int:
 def _site(force: bool, output: str | None = None) -> None:
     import time
 
-    from perumig import publish
     from perumig.present import book
 
     start = time.perf_counter()
@@ -164,8 +163,6 @@ TIMINGS_KIND = "timings"
 
 def _check_timings(path: str) -> None:
     """--timings must name a new file, or a timings file perumig wrote before; checked before any run."""
-    from perumig import publish
-
     target = publish.check_file_target(path, _earlier_timings(path))
     if target.exists() and not target.is_file():
         raise ParameterError(f"--timings: {path} is not a regular file; give a file name")
@@ -173,7 +170,7 @@ def _check_timings(path: str) -> None:
 
 def _earlier_timings(path: str) -> set[str]:
     """The sha256 of ``path`` if it holds timings perumig wrote (so it may be replaced)."""
-    from perumig import publish, stamps
+    from perumig import stamps
 
     try:
         with open(path, "rb") as handle:
@@ -187,8 +184,6 @@ def _earlier_timings(path: str) -> set[str]:
 
 def _write_timings(path: str, jobs) -> None:
     """Each run's wall time and kernel peak memory, written whole or not at all."""
-    from perumig import publish
-
     rows = [{"job": job.key, "status": job.outcome.status, "seconds": round(job.outcome.seconds, 2),
              "kernel_peak_mib": None if job.outcome.kernel_peak_mib is None else round(job.outcome.kernel_peak_mib, 1),
              "cpu_seconds": None if job.outcome.cpu_seconds is None else round(job.outcome.cpu_seconds, 2)}
@@ -284,7 +279,7 @@ _interrupted = False
 def _interrupt(signum, frame):
     global _interrupted
     _interrupted = True
-    raise KeyboardInterrupt
+    publish.request_stop(signum, frame)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -312,6 +307,7 @@ def _report_interruption() -> int:
 def _main(argv: list[str] | None) -> int:
     arguments = _parser().parse_args(argv)
     PUBLISHED.clear()
+    publish.forget_stop()
     # SIGTERM stops a command as Ctrl-C does: scratch folders are removed, nothing half-made is published.
     previous = {stop: signal.signal(stop, _interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
     try:
