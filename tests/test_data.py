@@ -5,6 +5,7 @@ import shutil
 
 import pandas as pd
 import pytest
+from copies import copy_data
 
 from perumig import paths, stamps
 from perumig.data import build, tables
@@ -70,7 +71,7 @@ def test_transcribed_quotes_are_verbatim():
 @pytest.fixture
 def copied_data(tmp_path, monkeypatch):
     copy = tmp_path / "data"
-    shutil.copytree(paths.DATA, copy, ignore=shutil.ignore_patterns("raw"))
+    copy_data(copy)
     monkeypatch.setattr(paths, "DATA", copy)
     monkeypatch.setattr(paths, "DATAPACKAGE", copy / "datapackage.json")
     tables._load_cached.cache_clear()

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from copies import copy_data
 from processes import adopting_orphans, leftovers, wait_until_gone
 
 from perumig import paths, publish, stamps
@@ -141,7 +142,7 @@ def test_late_interrupt_says_what_was_already_published(tmp_path, kernels):
 def project_copy(tmp_path, data_mirror):
     """A copy of the project's data in a root of its own (PERUMIG_ROOT), raw files fetched from the mirror."""
     root = tmp_path / "project"
-    shutil.copytree(paths.DATA, root / "data", ignore=shutil.ignore_patterns("raw", ".perumig-stamp.json*"))
+    copy_data(root / "data")
     shutil.copytree(paths.ROOT / "requirements", root / "requirements")
     return root
 
