@@ -1,7 +1,6 @@
 """Processed and transcribed tables: rebuild equality, checksums, schemas, provenance, cross-source sums."""
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
