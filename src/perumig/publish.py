@@ -62,6 +62,12 @@ def request_stop(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def stop_requested() -> bool:
+    """Whether a stop signal arrived during the current command (its KeyboardInterrupt may have become
+    another error on its way up, or been dropped)."""
+    return _stop_requested
+
+
 def forget_stop() -> None:
     """A new command in this process starts with no stop requested."""
     global _stop_requested
@@ -82,7 +88,7 @@ def signals_held():
 def publishing():
     """The block that makes outputs visible: stop signals held, and nothing done after a stop was requested."""
     with signals_held():
-        if _stop_requested:
+        if stop_requested():
             raise KeyboardInterrupt
         yield
 

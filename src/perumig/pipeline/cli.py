@@ -273,13 +273,6 @@ def _reproduce(arguments: argparse.Namespace, jobs: None) -> None:
 COMMANDS = {"run": _run, "sweep": _sweep, "reproduce": _reproduce}
 # What this process published so far (data, site), for a truthful message when it is interrupted.
 PUBLISHED: list[str] = []
-_interrupted = False
-
-
-def _interrupt(signum, frame):
-    global _interrupted
-    _interrupted = True
-    publish.request_stop(signum, frame)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,14 +302,14 @@ def _main(argv: list[str] | None) -> int:
     PUBLISHED.clear()
     publish.forget_stop()
     # SIGTERM stops a command as Ctrl-C does: scratch folders are removed, nothing half-made is published.
-    previous = {stop: signal.signal(stop, _interrupt) for stop in (signal.SIGINT, signal.SIGTERM)}
+    previous = {stop: signal.signal(stop, publish.request_stop) for stop in publish.STOP_SIGNALS}
     try:
         return _dispatch(arguments)
     except InterruptedRun as error:
         print(f"perumig: error: {error.line(PUBLISHED)}", file=sys.stderr)
         return error.exit_code
     except PerumigError as error:
-        if _interrupted:
+        if publish.stop_requested():
             return _report_interruption()
         # One line, whatever the user typed into the message (a value with a line break, say).
         print(f"perumig: error: {' '.join(str(error).splitlines())}", file=sys.stderr)
@@ -324,7 +317,7 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         return _report_interruption()
     except Exception:
-        if _interrupted:  # a library turned the interruption into another error on its way up
+        if publish.stop_requested():  # a library turned the interruption into another error on its way up
             return _report_interruption()
         raise
     finally:
