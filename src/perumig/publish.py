@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -44,22 +45,69 @@ STOP_RESEND_SECONDS = 0.05
 
 
 _stop_requested = False
+_stop_signal = signal.SIGINT
+# Re-sent stops still to come, and whether stops are handled: none is sent once the command is done.
+_resends: list[threading.Timer] = []
+_resend_lock = threading.Lock()
+_handling = False
 
 
 def request_stop(signum, frame) -> None:
     """The commands' handler of SIGINT/SIGTERM: stop by raising KeyboardInterrupt where the program is.
 
-    Python prints and drops an exception raised inside a finalizer (``__del__``, run whenever an object
-    is collected): a stop landing there would be lost and the command would run on to its end. So there
-    the signal is sent again a moment later, and nothing is published once a stop was requested,
-    whatever became of its KeyboardInterrupt.
+    Once a stop was requested nothing is published, whatever became of its KeyboardInterrupt.
     """
-    global _stop_requested
-    _stop_requested = True
-    if frame is not None and frame.f_code.co_name == "__del__":
-        threading.Timer(STOP_RESEND_SECONDS, os.kill, (os.getpid(), signum)).start()
-        return
+    global _stop_requested, _stop_signal
+    _stop_requested, _stop_signal = True, signum
     raise KeyboardInterrupt
+
+
+def _resend_stop() -> None:
+    with _resend_lock:
+        if _handling:
+            os.kill(os.getpid(), _stop_signal)
+
+
+def _stop_dropped(unraisable, previous) -> None:
+    """sys.unraisablehook while stops are handled. Python drops an exception raised where it cannot propagate,
+    in a finalizer (``__del__``) or a C library's callback into Python (pyreadr's, for every value it reads),
+    and the command would run on to its end: there the signal is sent again a moment later, silently."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt) and _stop_requested:
+        resend = threading.Timer(STOP_RESEND_SECONDS, _resend_stop)
+        resend.daemon = True
+        _resends.append(resend)
+        resend.start()
+        return
+    previous(unraisable)
+
+
+def _stop_printed(exc_type, value, traceback, previous) -> None:
+    """sys.excepthook while stops are handled: Cython prints an exception it drops through this hook first."""
+    if issubclass(exc_type, KeyboardInterrupt) and _stop_requested:
+        return
+    previous(exc_type, value, traceback)
+
+
+@contextmanager
+def stops_handled():
+    """Within the block, SIGINT and SIGTERM stop the command by `request_stop`, wherever they land."""
+    global _handling
+    previous = {stop: signal.signal(stop, request_stop) for stop in STOP_SIGNALS}
+    unraisable, excepthook = sys.unraisablehook, sys.excepthook
+    sys.unraisablehook = lambda dropped: _stop_dropped(dropped, unraisable)
+    sys.excepthook = lambda *raised: _stop_printed(*raised, excepthook)
+    _handling = True
+    try:
+        yield
+    finally:
+        with _resend_lock:
+            _handling = False
+            for resend in _resends:
+                resend.cancel()
+            _resends.clear()
+        sys.unraisablehook, sys.excepthook = unraisable, excepthook
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
 
 
 def stop_requested() -> bool:

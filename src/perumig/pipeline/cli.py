@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -302,7 +301,11 @@ def _main(argv: list[str] | None) -> int:
     PUBLISHED.clear()
     publish.forget_stop()
     # SIGTERM stops a command as Ctrl-C does: scratch folders are removed, nothing half-made is published.
-    previous = {stop: signal.signal(stop, publish.request_stop) for stop in publish.STOP_SIGNALS}
+    with publish.stops_handled():
+        return _handled(arguments)
+
+
+def _handled(arguments: argparse.Namespace) -> int:
     try:
         return _dispatch(arguments)
     except InterruptedRun as error:
@@ -320,9 +323,6 @@ def _main(argv: list[str] | None) -> int:
         if publish.stop_requested():  # a library turned the interruption into another error on its way up
             return _report_interruption()
         raise
-    finally:
-        for stop, handler in previous.items():
-            signal.signal(stop, handler)
 
 
 def _dispatch(arguments: argparse.Namespace) -> int:
