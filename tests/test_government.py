@@ -9,6 +9,10 @@ decisions 2019, all origins, recognised 698, rejected 250, total 3,617; Venezuel
 """
 
 import json
+import os
+import platform
+import subprocess
+import sys
 
 import nbformat
 import numpy as np
@@ -216,6 +220,54 @@ def test_beta_binomial_recovers_known_parameters():
     assert np.mean(binomial_covered) <= 0.5
     assert np.median(precisions) == pytest.approx(20.0, rel=0.25)
     assert fit.intraclass_correlation == pytest.approx(1 / (1 + fit.precision))
+
+
+def test_beta_binomial_fit_is_the_optimum_and_its_intervals_its_curvature():
+    """Checked against the log-likelihood written out here with scipy: no ascent direction is left at the fit (the
+    optimizer's own stopping point was 1e-4 away on Peru's data), and the intervals are those of a numerical
+    Hessian of that log-likelihood."""
+    from scipy import special, stats
+    from statsmodels.tools.numdiff import approx_hess
+
+    from perumig import statistics
+
+    grid, exog = _beta_binomial_sample(np.random.default_rng(11), odds_ratio=2.0, precision=15.0, countries=6, years=6)
+    fit = statistics.beta_binomial(grid["successes"], grid["trials"], exog)
+
+    def loglike(theta):
+        mean, precision = special.expit(exog.to_numpy() @ theta[:-1]), np.exp(theta[-1])
+        return stats.betabinom.logpmf(grid["successes"], grid["trials"], mean * precision, (1 - mean) * precision).sum()
+
+    optimum = np.append(fit.params.to_numpy(), np.log(fit.precision))
+    assert fit.loglike == pytest.approx(loglike(optimum), abs=1e-9)
+    # Central differences with a step large enough to rise above the rounding of the sum (the optimizer's own
+    # stopping point had a slope of 3e-4 here).
+    slopes = [(loglike(optimum + 1e-4 * axis) - loglike(optimum - 1e-4 * axis)) / 2e-4 for axis in np.eye(len(optimum))]
+    assert np.abs(slopes).max() < 1e-5, slopes
+    errors = np.sqrt(np.diag(np.linalg.inv(-approx_hess(optimum, loglike, epsilon=1e-3))))[:-1]
+    half_widths = (fit.conf_int["high"] - fit.conf_int["low"]).to_numpy() / 2
+    assert half_widths == pytest.approx(stats.norm.ppf(0.975) * errors, rel=1e-5)
+
+
+PERU_ODDS_RATIOS = """
+from perumig.sections import government
+countries = ["PER", *government.default_peers("PER", 2015, 2022)]
+decisions = government.venezuelan_decisions(countries, 2015, 2022)
+print(government.odds_ratios_by_peer(decisions, "PER", countries).drop(columns="source").to_csv(float_format="%.10g"))
+print(government.recognition_glm(decisions, "PER").drop(columns="source").to_csv(float_format="%.10g"))
+"""
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="OpenBLAS names these x86-64 code paths")
+def test_model_outputs_do_not_depend_on_the_processors_code_paths():
+    """OpenBLAS picks its kernels by processor; a reviewer's machine must print the digits the compendium
+    published (the finite-difference intervals once differed in the tenth digit between machines)."""
+    printed = set()
+    for code_path in ("", "Haswell", "Prescott"):  # this machine's own, AVX2, plain SSE3
+        env = {**os.environ, "OPENBLAS_CORETYPE": code_path, "OPENBLAS_NUM_THREADS": "1"}
+        ran = subprocess.run([sys.executable, "-c", PERU_ODDS_RATIOS], capture_output=True, text=True, env=env, check=True)
+        printed.add(ran.stdout)
+    assert len(printed) == 1, printed
 
 
 def test_thin_countries_get_no_rate_no_interval_and_no_model():

@@ -102,6 +102,8 @@ class BetaBinomialFit:
 # Bounds of log(phi): below, rates would be near 0 or 1 only; above, the beta-binomial is the binomial to within
 # rounding. Data with no overdispersion put phi on the upper bound; its intervals are then those of the binomial.
 LOG_PRECISION_BOUNDS = (np.log(1e-3), np.log(1e7))
+NEWTON_POLISH_STEPS = 3
+POLISH_LOGLIKE_SLACK = 1e-9  # rounding of a log-likelihood of a few hundred: a step within it is not a loss
 
 
 def beta_binomial(successes, trials, exog: pd.DataFrame) -> BetaBinomialFit:
@@ -110,11 +112,10 @@ def beta_binomial(successes, trials, exog: pd.DataFrame) -> BetaBinomialFit:
     Unlike the binomial, an observation with many trials does not pin the fit down on its own: however large n,
     its rate carries the between-observation variance mu (1 - mu) rho, so 25,000 decisions in one country-year
     weigh about as much as 2,500. Maximum likelihood (L-BFGS-B from the binomial fit, analytic score); 95 % Wald
-    intervals from the observed information, conditional on phi when phi sits on its upper bound (no overdispersion).
+    intervals from the observed (analytic) information, conditional on phi when phi sits on its upper bound (no overdispersion).
     """
     import statsmodels.api as sm
     from scipy import optimize, special, stats
-    from statsmodels.tools.numdiff import approx_fprime
 
     successes, trials = np.asarray(successes, dtype=float), np.asarray(trials, dtype=float)
     design = np.asarray(exog, dtype=float)
@@ -128,28 +129,55 @@ def beta_binomial(successes, trials, exog: pd.DataFrame) -> BetaBinomialFit:
         _, _, a, b = shapes(params)
         return float(stats.betabinom.logpmf(successes, trials, a, b).sum())
 
-    def score(params: np.ndarray) -> np.ndarray:
-        """The analytic gradient (finite differences are too coarse when n runs to tens of thousands)."""
+    def shape_derivatives(params: np.ndarray):
+        """The log-likelihood's first derivatives in a and b, and how a and b move with the linear predictor."""
         mean, precision, a, b = shapes(params)
         total = special.digamma(trials + a + b) - special.digamma(a + b)
         d_a = special.digamma(successes + a) - special.digamma(a) - total
         d_b = special.digamma(trials - successes + b) - special.digamma(b) - total
-        d_linear = precision * mean * (1 - mean) * (d_a - d_b)
-        return np.append(design.T @ d_linear, (a * d_a + b * d_b).sum())
+        return mean, precision * mean * (1 - mean), a, b, d_a, d_b  # a moves by +slope, b by -slope
+
+    def score(params: np.ndarray) -> np.ndarray:
+        """The analytic gradient (finite differences are too coarse when n runs to tens of thousands)."""
+        _, slope, a, b, d_a, d_b = shape_derivatives(params)
+        return np.append(design.T @ (slope * (d_a - d_b)), (a * d_a + b * d_b).sum())
+
+    def information(params: np.ndarray) -> np.ndarray:
+        """Minus the analytic Hessian. A finite-difference one carries noise of about 1e-9 relative that changes
+        with the processor's floating-point code paths, enough to change the printed digits of the intervals."""
+        mean, slope, a, b, d_a, d_b = shape_derivatives(params)
+        total = special.polygamma(1, trials + a + b) - special.polygamma(1, a + b)
+        h_aa = special.polygamma(1, successes + a) - special.polygamma(1, a) - total
+        h_bb = special.polygamma(1, trials - successes + b) - special.polygamma(1, b) - total
+        h_ab = -total
+        # Chain rule with eta the linear predictor and theta = log(phi): da/deta = slope = -db/deta, da/dtheta = a,
+        # db/dtheta = b, and d slope/d eta = slope (1 - 2 mean), d slope/d theta = slope.
+        linear_linear = slope * (1 - 2 * mean) * (d_a - d_b) + slope ** 2 * (h_aa - 2 * h_ab + h_bb)
+        linear_log = slope * (d_a - d_b) + slope * (a * (h_aa - h_ab) + b * (h_ab - h_bb))
+        log_log = a * d_a + b * d_b + a ** 2 * h_aa + 2 * a * b * h_ab + b ** 2 * h_bb
+        hessian = np.block([[design.T @ (linear_linear[:, None] * design), (design.T @ linear_log)[:, None]],
+                            [design.T @ linear_log, log_log.sum()]])
+        return -hessian
 
     binomial = sm.GLM(successes / trials, design, family=sm.families.Binomial(), var_weights=trials).fit()
     start = np.append(binomial.params, np.log(10.0))
     bounds = [(None, None)] * design.shape[1] + [LOG_PRECISION_BOUNDS]
     result = optimize.minimize(lambda params: -loglike(params), start, jac=lambda params: -score(params),
                                method="L-BFGS-B", bounds=bounds, options={"maxiter": 5000, "gtol": 1e-8})
-    params = result.x
+    params = result.x.copy()
     at_bound = params[-1] >= LOG_PRECISION_BOUNDS[1] - 1e-6
-    information = -approx_fprime(params, score, centered=True)
-    information = (information + information.T) / 2
-    if at_bound:
-        covariance = np.linalg.inv(information[:-1, :-1])
-    else:
-        covariance = np.linalg.inv(information)[:-1, :-1]
+    free = slice(None, -1) if at_bound else slice(None)
+    # L-BFGS-B stops within its gradient tolerance at a point that depends on its path, and the path on the
+    # processor's rounding (seen: 1e-11 apart, enough to change printed digits). Newton steps with the analytic
+    # information converge quadratically from there to the optimum itself, the same on every machine.
+    # A step that would lower the likelihood (far from the optimum, or an information near singular) is not taken.
+    for _ in range(NEWTON_POLISH_STEPS):
+        polished = params.copy()
+        polished[free] += np.linalg.solve(information(params)[free, free], score(params)[free])
+        if not np.isfinite(loglike(polished)) or loglike(polished) < loglike(params) - POLISH_LOGLIKE_SLACK:
+            break
+        params = polished
+    covariance = np.linalg.inv(information(params)[free, free])[:design.shape[1], :design.shape[1]]
     errors = np.sqrt(np.diag(covariance))
     names = list(exog.columns)
     coefficients = pd.Series(params[:-1], index=names)
@@ -158,5 +186,5 @@ def beta_binomial(successes, trials, exog: pd.DataFrame) -> BetaBinomialFit:
     p_values = pd.Series(2 * stats.norm.sf(np.abs(params[:-1] / errors)), index=names)
     precision = float(np.exp(params[-1]))
     return BetaBinomialFit(params=coefficients, conf_int=intervals, p_values=p_values, precision=precision,
-                           intraclass_correlation=1 / (1 + precision), loglike=-float(result.fun),
+                           intraclass_correlation=1 / (1 + precision), loglike=loglike(params),
                            nobs=len(successes), converged=bool(result.success))
