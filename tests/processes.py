@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 
@@ -76,3 +78,10 @@ def leftovers(folder) -> list[str]:
     """Scratch, retired and kernel folders anywhere under ``folder``."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                   if publish.LEFTOVER.match(p.name) or p.name.startswith(publish.KERNEL_RUNTIME_PREFIX))
+
+
+def ended_pid() -> int:
+    """The pid of a process that has ended: what a killed run's scratch folders are named after."""
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    return ended.pid

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from processes import ended_pid
 from processes import leftovers as folder_leftovers
 from sections import install
 from test_robustness import leftovers, snapshot
@@ -36,8 +37,9 @@ def damaged_copy(tmp_path, original: Path, kind: str) -> Path:
     return copy
 
 
-def one_error_line(capsys) -> str:
-    lines = capsys.readouterr().err.strip().splitlines()
+def one_error_line(capsys, err: str | None = None) -> str:
+    """The one line a command wrote to stderr (``err``: what was already read from ``capsys``)."""
+    lines = (capsys.readouterr().err if err is None else err).strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("perumig: error: "), lines
     return lines[0]
 
@@ -246,11 +248,16 @@ def render_raising(monkeypatch):
 
 @pytest.mark.parametrize("full_disk", [render_raising, render_into_dev_full], ids=["ENOSPC-raised", "dev-full"])
 def test_full_disk_during_site_keeps_the_website(monkeypatch, capsys, published_site, full_disk):
+    """Also: what an earlier killed build of the site left beside it is removed first."""
     before = stamps.folder_files(published_site)
+    killed_build = published_site.parent / f".site.partial-{ended_pid()}-x1"
+    killed_build.mkdir()
     capsys.readouterr()
     full_disk(monkeypatch)
     assert cli.main(["site", "--force", "--output", str(published_site)]) == 1
-    line = one_error_line(capsys)
+    captured = capsys.readouterr()
+    assert f"removed {killed_build}, left behind by an earlier run that was killed" in captured.out
+    line = one_error_line(capsys, captured.err)
     assert line == (f"perumig: error: could not write the website {publish.shown(published_site)}/ (No space left on "
                     "device): free disk space and run `perumig site` again; what was there before is unchanged")
     assert stamps.folder_files(published_site) == before

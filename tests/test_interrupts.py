@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from copies import copy_data
-from processes import adopting_orphans, leftovers, wait_until_gone
+from processes import adopting_orphans, ended_pid, leftovers, wait_until_gone
 
 from perumig import paths, publish, stamps
 
@@ -149,8 +149,14 @@ def project_copy(tmp_path, data_mirror):
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupted_data_build_changes_nothing_and_says_so(project_copy, stop):
+    """Also: the build first removes what an earlier killed build left (a scratch folder of a process that no
+    longer runs), and nothing else."""
     before = {**stamps.folder_files(project_copy / "data" / "processed"),
               "datapackage.json": stamps.file_digest(project_copy / "data" / "datapackage.json")}
+    killed_build = project_copy / "data" / f".processed-build.partial-{ended_pid()}-x1"
+    (killed_build / "processed").mkdir(parents=True)
+    users = project_copy / "data" / ".processed-build.partial-mine"
+    users.mkdir()
     with adopting_orphans():
         process = subprocess.Popen([sys.executable, "-m", "perumig", "build-data", "--force"], cwd=project_copy,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -159,10 +165,12 @@ def test_interrupted_data_build_changes_nothing_and_says_so(project_copy, stop):
         assert process.poll() is None, "the build ended before it could be interrupted"
         signalled = time.monotonic()
         process.send_signal(stop)
-        _, err = process.communicate(timeout=30)
+        out, err = process.communicate(timeout=30)
         took = time.monotonic() - signalled
     assert process.returncode == 130 and took < 3, f"exit {process.returncode} after {took:.1f} s: {err}"
     assert err.strip().splitlines() == ["perumig: error: interrupted; nothing was changed"]
+    assert f"removed data/{killed_build.name}, left behind by an earlier run that was killed" in out
+    assert not killed_build.exists() and users.is_dir()
     after = {**stamps.folder_files(project_copy / "data" / "processed"),
              "datapackage.json": stamps.file_digest(project_copy / "data" / "datapackage.json")}
     assert after == before
@@ -218,6 +226,41 @@ def test_a_stop_landing_where_python_drops_exceptions_still_stops_silently(tmp_p
     finished = subprocess.run([sys.executable, "-c", STOP_DROPPED, place, str(tmp_path / "frame.RData")],
                               capture_output=True, text=True, timeout=30)
     assert finished.stdout.strip() == "stopped", finished.stderr
+    assert finished.stderr == ""
+
+
+STOP_FROM_ANOTHER_THREAD = """
+import os, signal, threading, time
+from perumig import publish
+
+asked = threading.Event()
+def send():  # started before the block, so its signal mask lets the stop in
+    asked.wait()
+    os.kill(os.getpid(), signal.SIGTERM)
+sender = threading.Thread(target=send)
+sender.start()
+with publish.stops_handled():
+    try:
+        with publish.signals_held():
+            asked.set()
+            sender.join()
+            deadline = time.monotonic() + 0.5
+            while time.monotonic() < deadline:
+                pass  # the handler runs here, in this thread
+            print("block done")
+        print("ran on")
+    except KeyboardInterrupt:
+        print("stopped")
+"""
+
+
+def test_a_held_stop_waits_for_the_block_whatever_thread_it_reached():
+    """The operating system hands a process's signal to any thread that does not block it (a BLAS thread, a
+    timer); Python still runs the handler in the main thread. Such a stop once interrupted the removal of a
+    scratch folder of build-data, which stayed behind."""
+    finished = subprocess.run([sys.executable, "-c", STOP_FROM_ANOTHER_THREAD], capture_output=True, text=True,
+                              timeout=30)
+    assert finished.stdout.split() == ["block", "done", "stopped"], finished.stderr
     assert finished.stderr == ""
 
 

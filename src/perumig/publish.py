@@ -46,6 +46,9 @@ STOP_RESEND_SECONDS = 0.05
 
 _stop_requested = False
 _stop_signal = signal.SIGINT
+# Depth of `signals_held` blocks, and whether a stop arrived inside one: it is raised when the outermost ends.
+_held = 0
+_stop_deferred = False
 # Re-sent stops still to come, and whether stops are handled: none is sent once the command is done.
 _resends: list[threading.Timer] = []
 _resend_lock = threading.Lock()
@@ -53,12 +56,16 @@ _handling = False
 
 
 def request_stop(signum, frame) -> None:
-    """The commands' handler of SIGINT/SIGTERM: stop by raising KeyboardInterrupt where the program is.
+    """The commands' handler of SIGINT/SIGTERM: stop by raising KeyboardInterrupt where the program is, or,
+    inside `signals_held`, where that block ends.
 
     Once a stop was requested nothing is published, whatever became of its KeyboardInterrupt.
     """
-    global _stop_requested, _stop_signal
+    global _stop_requested, _stop_signal, _stop_deferred
     _stop_requested, _stop_signal = True, signum
+    if _held:
+        _stop_deferred = True
+        return
     raise KeyboardInterrupt
 
 
@@ -118,18 +125,29 @@ def stop_requested() -> bool:
 
 def forget_stop() -> None:
     """A new command in this process starts with no stop requested."""
-    global _stop_requested
-    _stop_requested = False
+    global _stop_requested, _stop_deferred
+    _stop_requested = _stop_deferred = False
 
 
 @contextmanager
 def signals_held():
-    """Defer SIGINT/SIGTERM until the block is done (they are delivered right after); blocks nest."""
+    """Defer SIGINT/SIGTERM until the block is done (they are delivered right after); blocks nest.
+
+    The signal mask covers this thread only, and the operating system hands a signal to any thread that does
+    not block it (a BLAS thread, a timer): Python then runs the handler in this thread all the same. So the
+    commands' handler, `request_stop`, defers a stop itself inside the block, and the mask serves other handlers.
+    """
+    global _held, _stop_deferred
+    _held += 1
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _held -= 1
+        if not _held and _stop_deferred:
+            _stop_deferred = False
+            raise KeyboardInterrupt
 
 
 @contextmanager
@@ -149,12 +167,17 @@ def new_scratch(target: Path) -> Path:
 
 @contextmanager
 def scratch_beside(target: Path):
-    """A new scratch folder beside ``target``, removed when the block ends (already gone when swapped in)."""
+    """A new scratch folder beside ``target``, removed when the block ends (already gone when swapped in).
+
+    The removal holds stop signals back: a second stop (or one re-sent after Python dropped the first) that
+    landed in it would leave the folder half removed.
+    """
     scratch = new_scratch(target)
     try:
         yield scratch
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        with signals_held():
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def shown(path: Path) -> str:
@@ -381,10 +404,11 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(folders: list[Path]) -> list[Path]:
-    """Scratch and retired folders, and kernel folders, of perumig processes that no longer run.
+def remove_leftovers(folders: list[Path], report=print) -> list[Path]:
+    """Remove the scratch and retired folders in ``folders``, and kernel folders, of perumig processes that no
+    longer run, with a line each to ``report``.
 
-    A process killed at the wrong moment (SIGKILL, a crash) cannot clean up; the next run does.
+    A process killed at the wrong moment (SIGKILL, a crash) cannot clean up; the next command does.
     Folders of processes still running (another checkout's run, say) are left alone.
     """
     removed = []
@@ -397,4 +421,5 @@ def remove_leftovers(folders: list[Path]) -> list[Path]:
         if match and not process_alive(int(match.group("pid"))) and entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
+            report(f"removed {shown(entry)}, left behind by an earlier run that was killed")
     return removed

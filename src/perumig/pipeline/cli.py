@@ -353,8 +353,10 @@ def _dispatch(arguments: argparse.Namespace) -> int:
             for path in sources.fetch_all():
                 print(f"ok {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
         elif arguments.command == "build-data":
+            publish.remove_leftovers([paths.DATA])
             return _build_data(check=False, force=arguments.force)
         elif arguments.command == "site":
+            publish.remove_leftovers([Path(arguments.output).parent if arguments.output else paths.SITE.parent])
             _site(arguments.force, arguments.output)
     return 0
 

@@ -681,8 +681,7 @@ def execute(jobs: list[Job], force: bool = False, workers: int | None = None, pr
     """
     for job in jobs:
         job.resolve()
-    for leftover in publish.remove_leftovers(leftover_folders(jobs)):
-        report(f"removed {shown(leftover)}, left behind by an earlier run that was killed")
+    publish.remove_leftovers(leftover_folders(jobs), report)
     # A job found current now, with nothing it reads to be rerun, is skipped without the section's
     # own checks, which import pandas: its stamp holds the same parameters, checked when it ran.
     will_run = {job.key: force or not job.is_current() for job in jobs}
