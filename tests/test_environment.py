@@ -1,6 +1,9 @@
 """Environment files: the lock, environment.yml (Binder) and the CI entry point agree."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 
@@ -55,3 +58,20 @@ def test_binder_conventions():
     readme = (root / "README.md").read_text()
     badge = re.search(r"\(https://mybinder\.org/v2/gh/[^)\s]+\)", readme)
     assert badge and "urlpath=lab/tree/notebooks" in badge.group(0)
+
+
+def test_commands_skip_a_parser_that_no_schema_they_validate_needs():
+    """The perumig command marks rfc3987_syntax absent (entry.UNUSED_SLOW_IMPORTS): jsonschema then leaves the
+    formats "iri" and "iri-reference" unchecked, and no schema of nbformat (papermill, myst-nb) or frictionless
+    uses them."""
+    import frictionless
+    import nbformat
+
+    for package in (nbformat, frictionless):
+        schemas = list(Path(package.__file__).parent.rglob("*.json"))
+        assert schemas, package.__name__
+        assert [p for p in schemas if re.search(r'"format"\s*:\s*"iri', p.read_text(errors="replace"))] == []
+    probe = ("import sys\nfrom perumig.pipeline import entry\nentry.main(['list'])\nimport papermill\n"
+             "print('loaded' if sys.modules.get('rfc3987_syntax') else 'skipped')")
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert ran.stdout.splitlines()[-1] == "skipped"
