@@ -7,12 +7,16 @@ see is the test's own folder. One real Section 2 run on Dask is compared with th
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from processes import adopting_orphans, leftovers, wait_until_gone
 
 from perumig import paths, publish, stamps
@@ -125,8 +129,35 @@ def test_sweep_on_a_cluster_started_elsewhere_by_its_address(tmp_path, kernels):
         assert published_bytes(tmp_path / "out-remote" / run) == published_bytes(tmp_path / "out-local" / run), run
 
 
-def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, kernels):
-    code, err = sweep(tmp_path / "nowhere", kernels, tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
+@contextmanager
+def another_service():
+    """The address of a TCP service that is not a Dask scheduler: it answers anything as a web server would."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer():
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<h1>400</h1>" * 4)
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("listening", [False, True], ids=["nothing-listens", "another-service"])
+def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, kernels, listening):
+    with another_service() if listening else nullcontext("tcp://127.0.0.1:9") as address:
+        started = time.monotonic()
+        code, err = sweep(tmp_path / "nowhere", kernels, tmp_path / "out", "--scheduler", address)
+        took = time.monotonic() - started
     assert code == 2
     (line,) = err.strip().splitlines()
-    assert line.startswith("perumig: error: --scheduler: no Dask scheduler answers at tcp://127.0.0.1:9"), line
+    assert line.startswith(f"perumig: error: --scheduler: no Dask scheduler answers at {address}"), line
+    if not listening:
+        assert took < 10, f"a refused connection took {took:.1f} s to report"

@@ -29,6 +29,7 @@ SCHEDULER_ENV = "PERUMIG_DASK_SCHEDULER"
 # Tasks handed to the scheduler at once, per worker thread: enough to keep every worker busy while
 # results come back, few enough that an interruption has little to cancel.
 IN_FLIGHT_PER_THREAD = 2
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def execute_on_worker(job, upstream: dict[str, bytes]) -> tuple:
@@ -81,6 +82,18 @@ def _fork_server(job):
     return _server["server"]
 
 
+def _refuse_early(address: str) -> None:
+    """Raise ConnectionRefusedError at once when nothing listens at a TCP address: Dask's client would try
+    again and again until its timeout. A host that does not answer at all still gets the whole timeout."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    if scheme == "tcp":
+        socket.create_connection(parse_host_port(location), timeout=CONNECT_TIMEOUT_SECONDS).close()
+
+
 class DaskBackend:
     """Runs jobs as tasks on a Dask cluster; the runner publishes what they send back."""
 
@@ -101,8 +114,9 @@ class DaskBackend:
         logging.getLogger("distributed").setLevel(logging.ERROR)
         if address:
             try:
-                return cls(Client(address, timeout=10))
-            except (OSError, TimeoutError) as error:
+                _refuse_early(address)
+                return cls(Client(address, timeout=CONNECT_TIMEOUT_SECONDS))
+            except Exception as error:  # refused, timed out, or another service (its reply read as a huge frame)
                 raise ParameterError(f"--scheduler: no Dask scheduler answers at {address} ({type(error).__name__}); "
                                      f"start one (e.g. `dask scheduler`) or leave out --scheduler and {SCHEDULER_ENV} "
                                      "to use a local cluster") from None
