@@ -48,25 +48,45 @@ def reap(exclude: set[int] = frozenset()) -> None:
 def descendants(exclude: set[int] = frozenset()) -> list[psutil.Process]:
     """This process's living descendants (zombies reaped), except the pids in ``exclude``."""
     reap(exclude)
+    return living(psutil.Process().children(recursive=True), exclude)
+
+
+def descendants_of(pid: int) -> list[psutil.Process]:
+    """The living descendants of process ``pid`` (one of this process's children)."""
+    try:
+        return living(psutil.Process(pid).children(recursive=True))
+    except psutil.NoSuchProcess:
+        return []
+
+
+def living(processes, exclude: set[int] = frozenset()) -> list[psutil.Process]:
+    """Those of ``processes`` that still run (not zombies; a pid taken over by a new process does not count)."""
     found = []
-    for child in psutil.Process().children(recursive=True):
+    for process in processes:
         try:
-            if child.pid not in exclude and child.status() != psutil.STATUS_ZOMBIE:
-                found.append(child)
+            if process.pid not in exclude and process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
         except psutil.NoSuchProcess:
             continue
     return found
 
 
-def wait_until_gone(exclude: set[int] = frozenset(), timeout: float = 10.0) -> list[str]:
-    """Wait for every descendant (but ``exclude``) to end; what is still running after ``timeout``."""
+def wait_until_gone(exclude: set[int] = frozenset(), timeout: float = 10.0, only=None) -> list[str]:
+    """Wait for every descendant (but ``exclude``), or every process of ``only``, to end; what is still running
+    after ``timeout``."""
+    def running():
+        if only is None:
+            return descendants(exclude)
+        reap(exclude)
+        return living(only, exclude)
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not descendants(exclude):
+        if not running():
             return []
         time.sleep(0.1)
     survivors = []
-    for process in descendants(exclude):
+    for process in running():
         try:
             survivors.append(f"{process.pid} {' '.join(process.cmdline())[:120]}")
         except psutil.NoSuchProcess:

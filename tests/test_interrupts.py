@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from copies import copy_data
-from processes import adopting_orphans, ended_pid, leftovers, wait_until_gone
+from processes import adopting_orphans, descendants_of, ended_pid, leftovers, wait_until_gone
 
 from perumig import paths, publish, stamps
 
@@ -61,30 +61,48 @@ def lock_is_free(folder: Path) -> bool:
         return True
 
 
+KILLED_AFTER_SECONDS = (1, 3, 6, 9)
+
+
 def test_killed_runs_leave_nothing_running_and_the_next_starts_at_once(tmp_path, kernels):
     """SIGKILL of `perumig run all` at 1, 3, 6 and 9 s: no worker or kernel survives it, the lock is free,
-    every published folder is a complete old or new set, and the next run (refusing to wait) cleans up."""
-    out = tmp_path / "out"
+    every published folder is a complete old or new set, and the next run (refusing to wait) cleans up.
+
+    The four runs go at once, each in a project of its own (notebooks, lock, output), so that the test waits
+    9 s, not 19; each run's processes are followed while it runs, since once it is killed they are orphans."""
+    projects = {after: tmp_path / f"killed-after-{after}s" for after in KILLED_AFTER_SECONDS}
     with adopting_orphans():
-        assert run_all(tmp_path, kernels, 1)[0] == 0
-        published = {1}
-        for generation, after in zip((2, 3, 4, 5), (1, 3, 6, 9)):
-            process = start(tmp_path, kernels, 4, 3, generation, "run", "all", "--output", str(out), "--no-wait")
-            time.sleep(after)
+        published, *others = projects.values()
+        code, err = run_all(published, kernels, 1)
+        assert code == 0, err
+        for project in others:  # the same first generation: a published folder holds nothing tied to its place
+            shutil.copytree(published / "out", project / "out", symlinks=True)
+        killed = {after: start(project, kernels, 4, 3, 2, "run", "all", "--output", str(project / "out"), "--no-wait")
+                  for after, project in projects.items()}
+        started = time.monotonic()
+        followed = {after: {} for after in projects}
+        for after, project in projects.items():
+            process = killed[after]
+            while time.monotonic() < started + after:
+                followed[after] |= {child.pid: child for child in descendants_of(process.pid)}
+                time.sleep(0.05)
             process.kill()
             process.wait()
             # Its workers hold its output pipes: they are looked for first, so a survivor is named, not waited on.
-            survivors = wait_until_gone(timeout=5)
+            survivors = wait_until_gone(only=followed[after].values(), timeout=5)
             assert survivors == [], f"still running {after} s after the parent was killed: {survivors}"
             process.communicate(timeout=30)
-            assert lock_is_free(tmp_path), "the lock must be free once the run's processes are gone"
-            published.add(generation)
+            assert lock_is_free(project), "the lock must be free once the run's processes are gone"
             for name in STAND_INS:
-                assert generation_of(out / name) in published, name
-        code, err = run_all(tmp_path, kernels, 6, "--no-wait")
-        assert code == 0, err
+                assert generation_of(project / "out" / name) in (1, 2), name
+        following = [start(project, kernels, 0.2, 0.2, 3, "run", "all", "--output", str(project / "out"), "--no-wait")
+                     for project in projects.values()]
+        for process in following:
+            _, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
         assert wait_until_gone(timeout=5) == []
-    assert {name: generation_of(out / name) for name in STAND_INS} == dict.fromkeys(STAND_INS, 6)
+    for project in projects.values():
+        assert {name: generation_of(project / "out" / name) for name in STAND_INS} == dict.fromkeys(STAND_INS, 3)
     assert leftovers(tmp_path) + leftovers(kernels) == [], "the next run removes what the killed ones left"
 
 
