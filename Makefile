@@ -17,6 +17,8 @@ export PYTHONHASHSEED := 0
 # otherwise from the official URLs in data/sources.yaml.
 export PERUMIG_DATA_MIRROR ?= $(if $(wildcard ../shared/data/raw),$(abspath ../shared/data/raw),)
 
+# Extra pytest options, e.g. `make test PYTEST_EXTRA="--durations=30"` (benchmarks/test_suite.py uses it).
+PYTEST_EXTRA ?=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: reproduce test benchmark clean-env environment
@@ -25,7 +27,7 @@ reproduce: $(BIN)/perumig
 	$(BIN)/perumig reproduce
 
 test: $(BIN)/perumig $(TOOLS_BIN)/cffconvert
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests reports $(NBVAL) --ignore=reports/runs --ignore=reports/failed --ignore=reports/site
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests reports $(NBVAL) --ignore=reports/runs --ignore=reports/failed --ignore=reports/site $(PYTEST_EXTRA)
 
 benchmark: $(BIN)/perumig
 	$(BIN)/python benchmarks/reproduce.py
