@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +41,26 @@ def run_all(folder: Path, kernels: Path, generation: int, *extra: str):
     return process.returncode, err
 
 
+@pytest.fixture(scope="module")
+def first_generation(tmp_path_factory):
+    """Generation 1 of the stand-ins, published once; each test copies it into its project."""
+    project = tmp_path_factory.mktemp("first-generation")
+    kernels = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
+    try:
+        with adopting_orphans():
+            code, err = run_all(project, kernels, 1)
+            assert code == 0, err
+            assert wait_until_gone(timeout=5) == []
+    finally:
+        shutil.rmtree(kernels, ignore_errors=True)
+    return project / "out"
+
+
+def publish_first_generation(first_generation: Path, project: Path) -> Path:
+    """The project's output folder, holding generation 1 (a published folder holds nothing tied to its place)."""
+    return Path(shutil.copytree(first_generation, project / "out", symlinks=True))
+
+
 def generation_of(published: Path) -> int | None:
     """The generation a published stand-in folder holds, after checking it is complete: exactly the
     files its marker lists (None when it was never published)."""
@@ -64,7 +85,7 @@ def lock_is_free(folder: Path) -> bool:
 KILLED_AFTER_SECONDS = (1, 3, 6, 9)
 
 
-def test_killed_runs_leave_nothing_running_and_the_next_starts_at_once(tmp_path, kernels):
+def test_killed_runs_leave_nothing_running_and_the_next_starts_at_once(tmp_path, kernels, first_generation):
     """SIGKILL of `perumig run all` at 1, 3, 6 and 9 s: no worker or kernel survives it, the lock is free,
     every published folder is a complete old or new set, and the next run (refusing to wait) cleans up.
 
@@ -72,11 +93,8 @@ def test_killed_runs_leave_nothing_running_and_the_next_starts_at_once(tmp_path,
     9 s, not 19; each run's processes are followed while it runs, since once it is killed they are orphans."""
     projects = {after: tmp_path / f"killed-after-{after}s" for after in KILLED_AFTER_SECONDS}
     with adopting_orphans():
-        published, *others = projects.values()
-        code, err = run_all(published, kernels, 1)
-        assert code == 0, err
-        for project in others:  # the same first generation: a published folder holds nothing tied to its place
-            shutil.copytree(published / "out", project / "out", symlinks=True)
+        for project in projects.values():
+            publish_first_generation(first_generation, project)
         killed = {after: start(project, kernels, 4, 3, 2, "run", "all", "--output", str(project / "out"), "--no-wait")
                   for after, project in projects.items()}
         started = time.monotonic()
@@ -109,11 +127,10 @@ def test_killed_runs_leave_nothing_running_and_the_next_starts_at_once(tmp_path,
 @pytest.mark.parametrize(("stop", "after"), [(signal.SIGINT, 0.3), (signal.SIGTERM, 0.3),
                                              (signal.SIGINT, "running"), (signal.SIGTERM, "running")],
                          ids=["SIGINT-first-second", "SIGTERM-first-second", "SIGINT-running", "SIGTERM-running"])
-def test_interrupted_run_ends_within_three_seconds_and_discards_everything(tmp_path, kernels, stop, after):
-    out = tmp_path / "out"
+def test_interrupted_run_ends_within_three_seconds_and_discards_everything(tmp_path, kernels, first_generation, stop,
+                                                                           after):
+    out = publish_first_generation(first_generation, tmp_path)
     with adopting_orphans():
-        assert run_all(tmp_path, kernels, 1)[0] == 0
-        (tmp_path / "started").unlink()
         process = start(tmp_path, kernels, 5, 1, 2, "run", "all", "--output", str(out))
         if after == "running":
             deadline = time.monotonic() + 60
@@ -138,10 +155,9 @@ def test_interrupted_run_ends_within_three_seconds_and_discards_everything(tmp_p
     assert leftovers(tmp_path) + leftovers(kernels) == []
 
 
-def test_late_interrupt_says_what_was_already_published(tmp_path, kernels):
-    out = tmp_path / "out"
+def test_late_interrupt_says_what_was_already_published(tmp_path, kernels, first_generation):
+    out = publish_first_generation(first_generation, tmp_path)
     with adopting_orphans():
-        assert run_all(tmp_path, kernels, 1)[0] == 0
         process = start(tmp_path, kernels, 0.2, 8, 2, "run", "all", "--output", str(out))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (generation_of(out / "first") == generation_of(out / "second") == 2):
