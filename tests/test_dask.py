@@ -6,10 +6,12 @@ see is the test's own folder. One real Section 2 run on Dask is compared with th
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from contextlib import contextmanager, nullcontext
@@ -42,9 +44,24 @@ def published_bytes(folder: Path) -> dict:
     return {str(p.relative_to(folder)): stamps.file_digest(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_dask_sweep_gives_the_local_runners_bytes_and_lists_the_failing_country(tmp_path, kernels):
+@pytest.fixture(scope="module")
+def local_sweep(tmp_path_factory):
+    """The stand-in sweep on the local runner, once for the tests that compare a cluster's with it."""
+    folder = tmp_path_factory.mktemp("local-sweep")
+    kernels = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
+    try:
+        with adopting_orphans():
+            code, err = sweep(folder / "project", kernels, folder / "out")
+            assert wait_until_gone(timeout=10) == []
+        assert leftovers(folder) + leftovers(kernels) == []
+    finally:
+        shutil.rmtree(kernels, ignore_errors=True)
+    return code, err, folder / "out"
+
+
+def test_dask_sweep_gives_the_local_runners_bytes_and_lists_the_failing_country(tmp_path, kernels, local_sweep):
+    local_code, local_err, local_output = local_sweep
     with adopting_orphans():
-        local_code, local_err = sweep(tmp_path / "local", kernels, tmp_path / "out-local")
         dask_code, dask_err = sweep(tmp_path / "dask", kernels, tmp_path / "out-dask", "--executor", "dask", "-j", "2")
         assert wait_until_gone(timeout=10) == []
     for code, err in ((local_code, local_err), (dask_code, dask_err)):
@@ -52,7 +69,7 @@ def test_dask_sweep_gives_the_local_runners_bytes_and_lists_the_failing_country(
         assert err.strip().splitlines()[-1] == (
             "perumig: error: 1 of 3 countries failed (BMU); their reasons are in swept-sweep-COL+BMU+PER/runs.csv"), err
     for run in ("swept-COL", "swept-PER", "swept-sweep-COL+BMU+PER"):
-        assert published_bytes(tmp_path / "out-dask" / run) == published_bytes(tmp_path / "out-local" / run), run
+        assert published_bytes(tmp_path / "out-dask" / run) == published_bytes(local_output / run), run
     runs = pd.read_csv(tmp_path / "out-dask" / "swept-sweep-COL+BMU+PER" / "runs.csv", keep_default_na=False)
     assert runs.set_index("country")["status"].to_dict() == {"COL": "ran", "BMU": "failed", "PER": "ran"}
     assert "deliberate failure for BMU" in runs.set_index("country").loc["BMU", "reason"]
@@ -97,7 +114,7 @@ def test_a_real_section_on_dask_matches_the_local_run(tmp_path):
     assert atlas["iso3"].tolist() == ["CUW"] and atlas["run"].tolist() == ["../flows-CUW"]
 
 
-def test_sweep_on_a_cluster_started_elsewhere_by_its_address(tmp_path, kernels):
+def test_sweep_on_a_cluster_started_elsewhere_by_its_address(tmp_path, kernels, local_sweep):
     """A scheduler and two workers started as a user starts them (`dask scheduler`, `dask worker`), found by
     --scheduler; the same bytes as the local runner's."""
     import socket
@@ -122,11 +139,11 @@ def test_sweep_on_a_cluster_started_elsewhere_by_its_address(tmp_path, kernels):
             for process in reversed(cluster):
                 process.terminate()
                 process.wait(30)
-        local_code, local_err = sweep(tmp_path / "local", kernels, tmp_path / "out-local")
         assert wait_until_gone(timeout=10) == []
+    local_code, local_err, local_output = local_sweep
     assert remote_code == local_code == 1, remote_err + local_err
     for run in ("swept-COL", "swept-PER", "swept-sweep-COL+BMU+PER"):
-        assert published_bytes(tmp_path / "out-remote" / run) == published_bytes(tmp_path / "out-local" / run), run
+        assert published_bytes(tmp_path / "out-remote" / run) == published_bytes(local_output / run), run
 
 
 @contextmanager
