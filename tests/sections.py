@@ -1,9 +1,12 @@
 """Small stand-in sections for runner tests: real notebooks run by the real runner, in seconds."""
 
-import nbformat
+import shutil
 
-from perumig import paths
-from perumig.pipeline import runner
+import nbformat
+import pytest
+
+from perumig import paths, publish
+from perumig.pipeline import kernels, runner
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -34,3 +37,25 @@ def install(tmp_path, monkeypatch, section_id: str, code: str, parameters: str =
                         runner.Section(section_id, f"{section_id}.ipynb", section_id, "data.places", **options))
     monkeypatch.setattr("perumig.data.places.check_parameters", lambda resolved: None, raising=False)
     return notebooks / f"{section_id}.ipynb"
+
+
+@pytest.fixture(scope="module")
+def shared_fork_server():
+    """One kernel fork server for all the in-process runs of a module.
+
+    The runner starts a server for each `execute` and stops it at the end; its imports cost about 1.2 s before
+    the first kernel, most of a stand-in run. A module that runs many checks the runner's decisions (what
+    reruns, what is skipped), not the server's life, which the command-line tests cover. Kernels still get
+    each job's own environment with every fork.
+    """
+    if not kernels.enabled():
+        yield
+        return
+    folder = publish.new_kernel_runtime()
+    environment = {"PYTHONHASHSEED": "0", "PERUMIG_ROOT": str(paths.ROOT), **runner.KERNEL_THREADS}
+    server = kernels.ForkServer(kernels.notebook_imports(), environment, folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner.LocalBackend, "_kernel_server", lambda backend, job: server)
+        yield server
+    server.close()
+    shutil.rmtree(folder, ignore_errors=True)

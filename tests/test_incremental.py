@@ -5,12 +5,13 @@ import json
 import nbformat
 import pandas
 import pytest
-from sections import DOUBLER, install
+from sections import DOUBLER, install, shared_fork_server  # noqa: F401 (a fixture)
 
 from perumig import stamps
 from perumig.errors import UnsafePathError
 from perumig.pipeline import runner, sweep
 
+pytestmark = pytest.mark.usefixtures("shared_fork_server")
 
 @pytest.fixture
 def doubler(tmp_path, monkeypatch):
