@@ -185,7 +185,9 @@ def _browse(site: Path):
             page.on("console", lambda m: problems.append(f"{width}px console {m.type}: {m.text}")
                     if m.type == "error" else None)
             page.on("pageerror", lambda error: problems.append(f"{width}px page error: {error}"))
-            page.on("requestfailed", lambda r: problems.append(f"{width}px failed request: {r.url}"))
+            # A load still pending when the test moves to the next page (the favicon, say) is aborted: not a fault.
+            page.on("requestfailed", lambda r: problems.append(f"{width}px failed request: {r.url} ({r.failure})")
+                    if r.failure != "net::ERR_ABORTED" else None)
             page.route(re.compile(r"^(?!file:).*"), lambda route: (problems.append(
                 f"{width}px request to another host: {route.request.url}"), route.abort()))
             for html_page in _pages(site):
