@@ -111,8 +111,9 @@ def beta_binomial(successes, trials, exog: pd.DataFrame) -> BetaBinomialFit:
 
     Unlike the binomial, an observation with many trials does not pin the fit down on its own: however large n,
     its rate carries the between-observation variance mu (1 - mu) rho, so 25,000 decisions in one country-year
-    weigh about as much as 2,500. Maximum likelihood (L-BFGS-B from the binomial fit, analytic score); 95 % Wald
-    intervals from the observed (analytic) information, conditional on phi when phi sits on its upper bound (no overdispersion).
+    weigh about as much as 2,500. Maximum likelihood (L-BFGS-B from the binomial fit, analytic score, then Newton
+    steps); 95 % Wald intervals from the analytic observed information, conditional on phi when phi sits on its
+    upper bound (no overdispersion).
     """
     import statsmodels.api as sm
     from scipy import optimize, special, stats
