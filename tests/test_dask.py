@@ -146,10 +146,15 @@ def test_sweep_on_a_cluster_started_elsewhere_by_its_address(tmp_path, kernels, 
         assert published_bytes(tmp_path / "out-remote" / run) == published_bytes(local_output / run), run
 
 
+WEB_SERVER_REPLY = b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<h1>400</h1>" * 4
+
+
 @contextmanager
-def another_service():
-    """The address of a TCP service that is not a Dask scheduler: it answers anything as a web server would."""
+def another_service(reply: bytes | None):
+    """The address of a TCP service that is not a Dask scheduler: it sends ``reply`` to whoever connects, or,
+    with None, accepts the connection and says nothing."""
     server = socket.create_server(("127.0.0.1", 0))
+    silent = []
 
     def answer():
         while True:
@@ -157,24 +162,34 @@ def another_service():
                 connection, _ = server.accept()
             except OSError:
                 return
+            if reply is None:
+                silent.append(connection)
+                continue
             with connection:
-                connection.sendall(b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<h1>400</h1>" * 4)
+                connection.sendall(reply)
 
     threading.Thread(target=answer, daemon=True).start()
     try:
         yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
     finally:
         server.close()
+        for connection in silent:
+            connection.close()
 
 
-@pytest.mark.parametrize("listening", [False, True], ids=["nothing-listens", "another-service"])
-def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, kernels, listening):
-    with another_service() if listening else nullcontext("tcp://127.0.0.1:9") as address:
+# Nothing listening is known at once; a silent service takes Dask's connect timeout, set to 2 s here (it once
+# made the command wait forever).
+@pytest.mark.parametrize("service", [None, WEB_SERVER_REPLY, b"", "silent"],
+                         ids=["nothing-listens", "a-web-server", "hangs-up", "silent"])
+def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path, kernels, monkeypatch, service):
+    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "2s")
+    listening = nullcontext("tcp://127.0.0.1:9") if service is None else \
+        another_service(None if service == "silent" else service)
+    with listening as address:
         started = time.monotonic()
         code, err = sweep(tmp_path / "nowhere", kernels, tmp_path / "out", "--scheduler", address)
         took = time.monotonic() - started
     assert code == 2
     (line,) = err.strip().splitlines()
     assert line.startswith(f"perumig: error: --scheduler: no Dask scheduler answers at {address}"), line
-    if not listening:
-        assert took < 10, f"a refused connection took {took:.1f} s to report"
+    assert took < 10, f"took {took:.1f} s to report"

@@ -29,7 +29,6 @@ SCHEDULER_ENV = "PERUMIG_DASK_SCHEDULER"
 # Tasks handed to the scheduler at once, per worker thread: enough to keep every worker busy while
 # results come back, few enough that an interruption has little to cancel.
 IN_FLIGHT_PER_THREAD = 2
-CONNECT_TIMEOUT_SECONDS = 10
 
 
 def execute_on_worker(job, upstream: dict[str, bytes]) -> tuple:
@@ -82,16 +81,29 @@ def _fork_server(job):
     return _server["server"]
 
 
-def _refuse_early(address: str) -> None:
-    """Raise ConnectionRefusedError at once when nothing listens at a TCP address: Dask's client would try
-    again and again until its timeout. A host that does not answer at all still gets the whole timeout."""
+def _connect_timeout() -> float:
+    """Dask's own setting, in seconds: `distributed.comm.timeouts.connect` (30 s unless configured, e.g. by
+    DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT)."""
+    import dask
+    import distributed  # noqa: F401 (its defaults enter dask's configuration)
+    from dask.utils import parse_timedelta
+
+    return parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="seconds")
+
+
+def _check_it_answers(address: str) -> None:
+    """For a TCP address, what Dask's client would not find out in time: raise ConnectionRefusedError at once when
+    nothing listens (the client tries again and again until its timeout), and TimeoutError when what listens says
+    nothing (a scheduler speaks first; the client would wait for it forever)."""
     import socket
 
     from distributed.comm.addressing import parse_address, parse_host_port
 
     scheme, location = parse_address(address)
     if scheme == "tcp":
-        socket.create_connection(parse_host_port(location), timeout=CONNECT_TIMEOUT_SECONDS).close()
+        with socket.create_connection(parse_host_port(location), timeout=_connect_timeout()) as probe:
+            if not probe.recv(1):
+                raise ConnectionResetError(f"{address} closed the connection without a word")
 
 
 class DaskBackend:
@@ -114,9 +126,9 @@ class DaskBackend:
         logging.getLogger("distributed").setLevel(logging.ERROR)
         if address:
             try:
-                _refuse_early(address)
-                return cls(Client(address, timeout=CONNECT_TIMEOUT_SECONDS))
-            except Exception as error:  # refused, timed out, or another service (its reply read as a huge frame)
+                _check_it_answers(address)
+                return cls(Client(address, timeout=_connect_timeout()))
+            except Exception as error:  # refused, silent, or another service (its reply read as a huge frame)
                 raise ParameterError(f"--scheduler: no Dask scheduler answers at {address} ({type(error).__name__}); "
                                      f"start one (e.g. `dask scheduler`) or leave out --scheduler and {SCHEDULER_ENV} "
                                      "to use a local cluster") from None
