@@ -73,8 +73,8 @@ def test_a_link_a_file_and_a_users_folder_are_refused(capsys, decoy, tmp_path):
 def test_sweep_refuses_a_users_folder_where_a_country_run_would_go(capsys, decoy):
     (decoy.parent / "flows-COL").mkdir()
     (decoy.parent / "flows-COL" / "mine.csv").write_text("1")
-    assert "flows-COL holds files perumig did not make" in refused(capsys, "sweep", "flows", "--countries", "COL",
-                                                                   "--output", str(decoy.parent))
+    assert "holds what perumig did not publish (flows-COL, mine)" in refused(capsys, "sweep", "flows", "--countries",
+                                                                             "COL", "--output", str(decoy.parent))
     assert (decoy.parent / "flows-COL" / "mine.csv").read_text() == "1" and survived(decoy)
 
 
@@ -91,8 +91,78 @@ def test_a_published_folder_with_a_users_file_added_is_not_replaced(capsys, tmp_
 
 def test_a_users_file_where_the_claims_table_goes_is_refused(capsys, tmp_path):
     (tmp_path / "claims.csv").write_text("my claims")
-    assert "claims.csv exists and perumig did not write it" in refused(capsys, "run", "all", "--output", str(tmp_path))
+    assert "holds what perumig did not publish (claims.csv)" in refused(capsys, "run", "all", "--output", str(tmp_path))
     assert (tmp_path / "claims.csv").read_text() == "my claims"
+
+
+@pytest.mark.parametrize("command", [["sweep", "flows", "--countries", "COL"], ["run", "all"]], ids=["sweep", "run-all"])
+def test_a_folder_that_runs_go_into_is_checked_itself(capsys, monkeypatch, decoy, tmp_path, command):
+    """`sweep --output DIR` and `run all --output DIR` publish folders inside DIR: DIR itself must not be the
+    repository, one of its folders, a link, a file or a folder holding a user's files (they once published into
+    all of these)."""
+    monkeypatch.chdir(paths.ROOT)
+    link = tmp_path / "link"
+    link.symlink_to(decoy, target_is_directory=True)
+    before = set(paths.ROOT.iterdir()), set(paths.REPORTS.iterdir()), set(paths.DATA.iterdir())
+    for output, reason in ((".", "is the repository itself"), ("reports", "one of the compendium's own folders"),
+                           ("data", "one of the compendium's own folders"), ("src", "one of the compendium's own folders"),
+                           ("reports/flows", "published"), (str(link), "is a symbolic link"),
+                           (str(decoy), "holds what perumig did not publish (notes.txt)"),
+                           (str(decoy / "notes.txt"), "is a file, not a folder"),
+                           (str(decoy / "notes.txt" / "runs"), "which is a file")):
+        assert reason in refused(capsys, *command, "--output", output), output
+    assert (set(paths.ROOT.iterdir()), set(paths.REPORTS.iterdir()), set(paths.DATA.iterdir())) == before
+    assert survived(decoy)
+
+
+def test_a_folder_holding_what_perumig_published_there_takes_more(tmp_path):
+    """A folder of earlier runs: their published folders, the claims table beside them, a killed run's scratch."""
+    run = tmp_path / "flows"
+    run.mkdir()
+    (run / "values.json").write_text("{}")
+    (tmp_path / "claims.csv").write_text("claim_id\n")
+    publish.write_marker(run, runner.run_identity("flows", {}), {"../claims.csv": stamps.file_digest(tmp_path / "claims.csv")})
+    (tmp_path / ".government_response.partial-99999999-x").mkdir()
+    assert publish.check_container(tmp_path) == tmp_path.resolve()
+    (tmp_path / "claims.csv").write_text("edited")
+    with pytest.raises(UnsafePathError, match=r"did not publish \(claims.csv\)"):
+        publish.check_container(tmp_path)
+
+
+@pytest.mark.parametrize("added", ["link_to_a_folder", "empty_folder", "stamp_named_file", "link_to_a_file"])
+def test_anything_added_to_a_published_folder_stops_its_replacement(capsys, tmp_path, decoy, added):
+    """Not only files: a link, an empty folder, a file named like perumig's stamp deeper down (all were deleted
+    when the folder was published again)."""
+    published = tmp_path / "flows"
+    (published / "data").mkdir(parents=True)
+    (published / "data" / "table.csv").write_text("a\n")
+    publish.write_marker(published, runner.run_identity("flows", {}))
+    place = {"link_to_a_folder": published / "mylink", "empty_folder": published / "my_empty",
+             "stamp_named_file": published / "data" / ".perumig-stamp.json.notes",
+             "link_to_a_file": published / "data" / "notes.txt"}[added]
+    if added == "link_to_a_folder":
+        place.symlink_to(decoy, target_is_directory=True)
+    elif added == "empty_folder":
+        place.mkdir()
+    elif added == "stamp_named_file":
+        place.write_text("my notes")
+    else:
+        place.symlink_to(decoy / "notes.txt")
+    line = refused(capsys, "run", "flows", "--output", str(published))
+    assert "did not write or that changed since it did" in line and place.name in line
+    assert place.is_symlink() or place.exists()
+    assert survived(decoy)
+
+
+@pytest.mark.parametrize("name", [publish.MARKER, paths.STAMP])
+def test_a_users_file_named_like_perumigs_own_is_not_taken_for_it(capsys, tmp_path, name):
+    """A folder holding only a file of the user's that has the name of perumig's marker or stamp is the user's:
+    once it was taken for empty and overwritten, or its stamp read as perumig's (a KeyError traceback)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / name).write_text('{"mine": 1}')
+    assert "has no .perumig-published.json" in refused(capsys, "run", "flows", "--output", str(folder))
+    assert (folder / name).read_text() == '{"mine": 1}' and [p.name for p in folder.iterdir()] == [name]
 
 
 def test_run_all_into_a_new_folder_is_planned(tmp_path):
@@ -106,15 +176,23 @@ def test_run_all_into_a_new_folder_is_planned(tmp_path):
     assert not (tmp_path / "new").exists(), "planning makes nothing"
 
 
-@pytest.mark.parametrize("make", ["user_file", "folder", "missing_parent", "inside_published", "link"])
+@pytest.mark.parametrize("make", ["user_file", "folder", "missing_parent", "inside_published", "link", "device",
+                                  "pipe", "in_git", "under_a_file"])
 def test_timings_never_overwrites_what_perumig_did_not_write(capsys, tmp_path, make):
+    """Nor reads what never ends: a device (/dev/zero once filled the memory) or a pipe (waited forever)."""
+    import os
+
     target = {"user_file": tmp_path / "t.json", "folder": tmp_path, "missing_parent": tmp_path / "no" / "t.json",
-              "inside_published": paths.REPORTS / "flows" / "values.json", "link": tmp_path / "link.json"}[make]
+              "inside_published": paths.REPORTS / "flows" / "values.json", "link": tmp_path / "link.json",
+              "device": "/dev/zero", "pipe": tmp_path / "pipe", "in_git": paths.ROOT / ".git" / "t.json",
+              "under_a_file": paths.ROOT / "README.md" / "t.json"}[make]
     if make == "user_file":
         target.write_text("mine")
     if make == "link":
         (tmp_path / "elsewhere.json").write_text("mine")
         target.symlink_to(tmp_path / "elsewhere.json")
+    if make == "pipe":
+        os.mkfifo(target)
     before = stamps.file_digest(paths.REPORTS / "flows" / "values.json")
     refused(capsys, "run", "flows", "--timings", str(target))
     assert stamps.file_digest(paths.REPORTS / "flows" / "values.json") == before

@@ -33,8 +33,8 @@ from perumig.errors import UnsafePathError
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 MARKER = ".perumig-published.json"
 MADE_BY = "perumig"
-# Hidden files perumig itself keeps in a published folder (the marker and the local stamp).
-OWN_HIDDEN = (MARKER, paths.STAMP)
+# Hidden files perumig itself keeps in a published folder: the marker, the local stamp (and the stamp while written).
+OWN_HIDDEN = (MARKER, paths.STAMP, f"{paths.STAMP}.partial")
 # `.flows.partial-1234-x8f2` / `.flows.old-1234-x8f2`: scratch and retired folders of process 1234.
 LEFTOVER = re.compile(r"^\..+\.(?:partial|old)-(?P<pid>\d+)-[^/]*$")
 KERNEL_RUNTIME_PREFIX = "perumig-kernel-"
@@ -226,23 +226,37 @@ def write_marker(folder: Path, identity: dict[str, Any], extra_files: dict[str, 
 
 
 def _not_made_by_perumig(folder: Path, marker: dict[str, Any]) -> list[str]:
-    """Files in ``folder`` that its marker does not list, or whose content changed since."""
+    """What ``folder`` holds that its marker does not list: files not listed or changed since, links, and folders
+    that hold no listed file (an empty one included)."""
     listed = marker["files"]
+    listed_folders = {parent.as_posix() for name in listed for parent in Path(name).parents}
     found = []
     for root, directories, files in os.walk(folder):
         relative_root = Path(root).relative_to(folder)
+        walked = []
         for name in sorted(directories):
-            if name.startswith("."):
-                found.append((relative_root / name).as_posix() + "/")
-        directories[:] = sorted(d for d in directories if not d.startswith("."))
+            relative = (relative_root / name).as_posix()
+            if name.startswith(".") or (Path(root) / name).is_symlink() or relative not in listed_folders:
+                found.append(relative + "/")
+            else:
+                walked.append(name)
+        directories[:] = walked
         for name in sorted(files):
             relative = (relative_root / name).as_posix()
-            own = (relative_root == Path(".") and name in OWN_HIDDEN) or name.startswith(f"{paths.STAMP}.")
-            if own:
+            if relative_root == Path(".") and name in OWN_HIDDEN:
                 continue
-            if listed.get(relative) != stamps.file_digest(Path(root) / name):
+            path = Path(root) / name
+            if path.is_symlink() or not path.is_file() or listed.get(relative) != stamps.file_digest(path):
                 found.append(relative)
     return found
+
+
+def _under_a_file(resolved: Path) -> Path | None:
+    """The file ``resolved`` would have to be inside (its nearest existing ancestor, when that is not a folder)."""
+    for ancestor in resolved.parents:
+        if ancestor.exists():
+            return None if ancestor.is_dir() else ancestor
+    return None
 
 
 def _protected(resolved: Path) -> str | None:
@@ -290,12 +304,15 @@ def check_target(target: Path | str, identity: dict[str, Any], reserved: dict[Pa
     for folder, owner in (reserved or {}).items():
         if resolved == folder.resolve() and owner != identity:
             raise UnsafePathError(f"{shown(given)} is kept for {describe(owner)}: {fix}")
+    if _under_a_file(resolved):
+        raise UnsafePathError(f"{shown(given)} would be inside {shown(_under_a_file(resolved))}, which is a file: {fix}")
     if not resolved.exists():
         return resolved
     if not resolved.is_dir():
         raise UnsafePathError(f"{shown(given)} is a file, not a folder: {fix}")
-    if all(entry.name in OWN_HIDDEN and entry.is_file() for entry in resolved.iterdir()):
-        return resolved  # empty, or holding nothing but perumig's own stamp
+    entries = list(resolved.iterdir())
+    if not entries or ([entry.name for entry in entries] == [paths.STAMP] and stamps.read(resolved) is not None):
+        return resolved  # empty, or holding nothing but a stamp perumig wrote
     marker = read_marker(resolved)
     if marker is None:
         raise UnsafePathError(f"{shown(given)} holds files perumig did not make (it has no {MARKER}); "
@@ -311,6 +328,44 @@ def check_target(target: Path | str, identity: dict[str, Any], reserved: dict[Pa
     return resolved
 
 
+def check_container(target: Path | str) -> Path:
+    """The resolved folder ``target``, if perumig may publish folders into it (`run all --output`, `sweep
+    --output`); else an UnsafePathError. The same places are refused as for a folder it replaces, and an existing
+    folder may hold only what perumig put there: folders it published, files a marker there lists beside its
+    folder (the claims table) and scratch folders of its runs."""
+    given = Path(target)
+    fix = "choose a new or empty folder, or one that holds only what perumig published there"
+    if given.is_symlink():
+        raise UnsafePathError(f"{given} is a symbolic link; perumig does not publish through links: {fix}")
+    resolved = given.resolve()
+    reason = _protected(resolved)
+    if reason:
+        raise UnsafePathError(f"{shown(given)} {reason}; perumig will not publish into it: {fix}")
+    if _under_a_file(resolved):
+        raise UnsafePathError(f"{shown(given)} would be inside {shown(_under_a_file(resolved))}, which is a file: {fix}")
+    if not resolved.exists():
+        return resolved
+    if not resolved.is_dir():
+        raise UnsafePathError(f"{shown(given)} is a file, not a folder: {fix}")
+    entries = list(resolved.iterdir())
+    markers = {entry.name: read_marker(entry) for entry in entries if entry.is_dir() and not entry.is_symlink()}
+    beside = {Path(name).name: digest for marker in markers.values() if marker
+              for name, digest in (marker.get("beside") or {}).items()}
+
+    def made_by_perumig(entry: Path) -> bool:
+        if entry.is_symlink():
+            return False
+        if entry.is_dir():
+            return markers[entry.name] is not None or bool(LEFTOVER.match(entry.name))
+        return entry.is_file() and beside.get(entry.name) == stamps.file_digest(entry)
+
+    foreign = sorted(entry.name for entry in entries if not made_by_perumig(entry))
+    if foreign:
+        listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise UnsafePathError(f"{shown(given)} holds what perumig did not publish ({listed}): {fix}")
+    return resolved
+
+
 def check_file_target(target: Path | str, allowed_previous: set[str] = frozenset()) -> Path:
     """The resolved file ``target`` if perumig may write it: absent, or holding content perumig wrote
     (a sha256 in ``allowed_previous``); never a link, a folder or a file inside a published folder."""
@@ -318,10 +373,17 @@ def check_file_target(target: Path | str, allowed_previous: set[str] = frozenset
     if given.is_symlink():
         raise UnsafePathError(f"{given} is a symbolic link; perumig does not write through links: give another file name")
     resolved = given.resolve()
+    if _under_a_file(resolved):
+        raise UnsafePathError(f"{shown(given)} would be inside {shown(_under_a_file(resolved))}, which is a file; "
+                              "give another path")
     if not resolved.parent.is_dir():
         raise UnsafePathError(f"{shown(given)}: its folder {shown(resolved.parent)} does not exist; create it or give another path")
     if resolved.is_dir():
         raise UnsafePathError(f"{shown(given)} is a folder; give a file name")
+    if resolved.exists() and not resolved.is_file():
+        raise UnsafePathError(f"{shown(given)} is not a regular file (a device or a pipe); give a file name")
+    if resolved.is_relative_to(paths.ROOT.resolve() / ".git"):
+        raise UnsafePathError(f"{shown(given)} is inside the repository's .git folder; give a path outside it")
     for ancestor in resolved.parents:
         if (ancestor / MARKER).is_file():
             raise UnsafePathError(f"{shown(given)} is inside {shown(ancestor)}, which perumig published; give a path outside it")

@@ -118,10 +118,14 @@ def environment_digest() -> str | None:
 
 
 def read(folder: Path) -> dict[str, Any] | None:
+    """The folder's stamp, or None when it has none or the file is not one perumig wrote."""
     try:
-        return json.loads((folder / paths.STAMP).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+        stamp = json.loads((folder / paths.STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
+    if not isinstance(stamp, dict) or not isinstance(stamp.get("inputs"), dict) or not isinstance(stamp.get("outputs"), dict):
+        return None
+    return stamp
 
 
 def write(folder: Path, inputs: dict[str, Any], outputs: dict[str, str] | None = None) -> None:

@@ -162,15 +162,15 @@ TIMINGS_KIND = "timings"
 
 def _check_timings(path: str) -> None:
     """--timings must name a new file, or a timings file perumig wrote before; checked before any run."""
-    target = publish.check_file_target(path, _earlier_timings(path))
-    if target.exists() and not target.is_file():
-        raise ParameterError(f"--timings: {path} is not a regular file; give a file name")
+    publish.check_file_target(path, _earlier_timings(path))
 
 
 def _earlier_timings(path: str) -> set[str]:
-    """The sha256 of ``path`` if it holds timings perumig wrote (so it may be replaced)."""
+    """The sha256 of ``path`` if it is a file holding timings perumig wrote (so it may be replaced)."""
     from perumig import stamps
 
+    if not os.path.isfile(path):  # never open a pipe or a device: it could block or never end
+        return set()
     try:
         with open(path, "rb") as handle:
             content = json.loads(handle.read(5_000_000))
@@ -217,6 +217,8 @@ def _plan(arguments: argparse.Namespace) -> list | None:
         return None
     if arguments.timings:
         _check_timings(arguments.timings)
+    if arguments.output and (arguments.command == "sweep" or arguments.section == "all"):
+        publish.check_container(arguments.output)  # the runs' folders go inside it
     for job in jobs:
         job.resolve()
     if arguments.command == "sweep":
