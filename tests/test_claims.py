@@ -180,6 +180,9 @@ def test_tolerance_scale_changes_verdicts_and_is_checked(capsys):
     assert lenient["tolerance"] == pytest.approx(0.1)
     assert cli.main(["run", "reproduction_report", "-p", "tolerance_scale=0"]) == 2
     assert "tolerance_scale: 0.0 must be above 0" in capsys.readouterr().err
+    # Finite but huge: the tolerances overflowed to infinity and the report printed "± inf".
+    assert cli.main(["run", "reproduction_report", "-p", "tolerance_scale=1e308"]) == 2
+    assert "tolerance_scale: 1e+308 must be above 0 and at most 1000" in capsys.readouterr().err
 
 
 # The committed ledger.

@@ -544,9 +544,15 @@ def plotting_band(ax):
     return Patch(color="#EEEEEE", label=f"close band (±{CLOSE_BAND * 100:g} %)")
 
 
+# At this scale the close band is 100 times the published number, so every verdict that can be "close" is; beyond
+# it the scale says nothing more, and near 1e308 the tolerances overflow to infinity (they were printed as "± inf").
+MAX_TOLERANCE_SCALE = 1e3
+
+
 def check_parameters(resolved: dict) -> None:
     """The reproduction report's parameter rule (called by the runner before any kernel starts)."""
     from perumig.errors import ParameterError
 
-    if not resolved["tolerance_scale"] > 0:
-        raise ParameterError(f"tolerance_scale: {resolved['tolerance_scale']} must be above 0 (1 = the ledger's tolerances)")
+    if not 0 < resolved["tolerance_scale"] <= MAX_TOLERANCE_SCALE:
+        raise ParameterError(f"tolerance_scale: {resolved['tolerance_scale']} must be above 0 and at most "
+                             f"{MAX_TOLERANCE_SCALE:g} (1 = the ledger's tolerances)")
