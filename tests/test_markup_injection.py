@@ -21,8 +21,9 @@ from perumig import paths
 from perumig.data import tables
 from perumig.pipeline import runner
 
-PAYLOAD = '<img src=x onerror=alert(1)>'
-ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+# HTML, and TeX between dollars: Jupyter and the book typeset $...$ in Markdown, matplotlib in figure labels
+# (a transcribed "$...$" once made every figure of a section fail to draw), and MathJax's \href makes links.
+PAYLOAD = '<img src=x onerror=alert(1)> $\\href{javascript:alert(2)}{m}$'
 # Columns the code looks values up by (identifiers, file names, keys into values.json, the ledger's rules it
 # evaluates, the explanations and missing-data checks it dispatches on, units and dates it parses): markup there would break the lookup, not test the escaping. Columns with a schema check (codes,
 # enumerations, numbers) cannot hold markup at all.
@@ -72,27 +73,43 @@ def injected(tmp_path_factory):
     return root, changed
 
 
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
 class Tags(HTMLParser):
-    """Every start tag of a page with its attributes, and its text."""
+    """Every start tag of a page with its attributes, its text, and the text inside elements of class "math"
+    (what MathJax typesets)."""
 
     def __init__(self, page: str):
         super().__init__(convert_charrefs=True)
-        self.tags, self.text = [], []
+        self.tags, self.text, self.math, self.open = [], [], [], []
         self.feed(page)
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
+        if tag not in VOID_TAGS:
+            self.open.append("math" in (dict(attrs).get("class") or "").split())
+
+    def handle_endtag(self, tag):
+        if tag not in VOID_TAGS and self.open:
+            self.open.pop()
 
     def handle_data(self, data):
         self.text.append(data)
+        if any(self.open):
+            self.math.append(data)
 
 
 def live_payloads(page: str) -> list:
-    """Tags the payload would create if it were not escaped: an img whose src is x, or a handler running its
-    alert (the book theme's own buttons have handlers of their own, such as window.print())."""
-    return [(tag, attrs) for tag, attrs in Tags(page).tags
+    """What the payload would create if it were not escaped: an img whose src is x, a handler running its
+    alert (the book theme's own buttons have handlers of their own, such as window.print()), a javascript:
+    link, or TeX for MathJax to typeset."""
+    tags = Tags(page)
+    return [(tag, attrs) for tag, attrs in tags.tags
             if (tag == "img" and attrs.get("src") == "x")
-            or any(name.startswith("on") and "alert(1)" in (value or "") for name, value in attrs.items())]
+            or any(name.startswith("on") and "alert(1)" in (value or "") for name, value in attrs.items())
+            or (attrs.get("href") or "").strip().lower().startswith("javascript:")] + \
+        [("math", text) for text in tags.math if "javascript" in text]
 
 
 def shows_payload_as_text(page: str) -> bool:

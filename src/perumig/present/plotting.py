@@ -43,6 +43,9 @@ def use_style() -> None:
             "axes.titlesize": 12,
             "axes.titleweight": "bold",
             "legend.frameon": False,
+            # Labels come from data (names, categories, sources): a pair of "$" there is text, never math to
+            # typeset (a transcribed "$x^{\sqrt{}$" once made every figure of a section fail to draw).
+            "text.parse_math": False,
         }
     )
 
