@@ -1,6 +1,10 @@
 """perumig never deletes or overwrites what it did not make: every path a user gives is checked before
 any work starts, with one line and exit code 2, and a decoy file beside it survives."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from perumig import locking, paths, publish, stamps
@@ -180,8 +184,6 @@ def test_run_all_into_a_new_folder_is_planned(tmp_path):
                                   "pipe", "in_git", "under_a_file"])
 def test_timings_never_overwrites_what_perumig_did_not_write(capsys, tmp_path, make):
     """Nor reads what never ends: a device (/dev/zero once filled the memory) or a pipe (waited forever)."""
-    import os
-
     target = {"user_file": tmp_path / "t.json", "folder": tmp_path, "missing_parent": tmp_path / "no" / "t.json",
               "inside_published": paths.REPORTS / "flows" / "values.json", "link": tmp_path / "link.json",
               "device": "/dev/zero", "pipe": tmp_path / "pipe", "in_git": paths.ROOT / ".git" / "t.json",
@@ -225,3 +227,15 @@ def test_a_link_or_folder_in_place_of_the_lock_is_refused(capsys, tmp_path, monk
     assert "perumig.lock" in refused(capsys, "fetch")
     assert (tmp_path / "decoy.txt").read_text() == "mine"
     assert lock.is_symlink() if make == "link" else lock.is_dir() and not any(lock.iterdir())
+
+
+@pytest.mark.parametrize("arguments", [["run", "flows", "-p", b"country=\xff\xfe"],
+                                       ["run", "flows", "--output", b"/tmp/perumig-test-\xff"],
+                                       ["sweep", "flows", "--countries", "ECU", "--output", b"/tmp/perumig-test-\xff"]],
+                         ids=["parameter", "run-output", "sweep-output"])
+def test_an_argument_that_is_not_utf8_is_one_line(arguments):
+    """The command line once failed with a traceback writing such an argument into the lock file."""
+    finished = subprocess.run([sys.executable, "-m", "perumig", *arguments], capture_output=True, cwd=paths.ROOT)
+    lines = finished.stderr.decode(errors="replace").strip().splitlines()
+    assert finished.returncode == 2 and len(lines) == 1 and lines[0].startswith("perumig: error: "), lines
+    assert not os.path.exists(b"/tmp/perumig-test-\xff")

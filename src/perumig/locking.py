@@ -64,7 +64,9 @@ def exclusive(wait: bool = True):
             print(f"perumig: waiting for {holder} to finish (Ctrl-C to give up)", file=sys.stderr, flush=True)
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"`perumig {' '.join(sys.argv[1:])[:200]}` (pid {os.getpid()})\n".encode(), 0)
+        # The command line as the holder's description; an argument may hold bytes that are not UTF-8.
+        description = f"`perumig {' '.join(sys.argv[1:])[:200]}` (pid {os.getpid()})\n"
+        os.pwrite(descriptor, description.encode(errors="backslashreplace"), 0)
         try:
             yield
         finally:

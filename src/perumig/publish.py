@@ -251,6 +251,17 @@ def _not_made_by_perumig(folder: Path, marker: dict[str, Any]) -> list[str]:
     return found
 
 
+def _given(target: Path | str) -> Path:
+    """A path the user gave, refused when it is not text: bytes that are not UTF-8 cannot go into the notebooks
+    and files that name it."""
+    try:
+        str(target).encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnsafePathError(f"{str(target).encode(errors='backslashreplace').decode()} holds bytes that are not "
+                              "UTF-8; give a path in UTF-8") from None
+    return Path(target)
+
+
 def _under_a_file(resolved: Path) -> Path | None:
     """The file ``resolved`` would have to be inside (its nearest existing ancestor, when that is not a folder)."""
     for ancestor in resolved.parents:
@@ -292,7 +303,7 @@ def check_target(target: Path | str, identity: dict[str, Any], reserved: dict[Pa
     ``reserved``: folders kept for other results (another section's default folder) even when absent.
     ``user_given``: the user named the folder (else it is one of perumig's own places); the fix differs.
     """
-    given = Path(target)
+    given = _given(target)
     fix = ("choose another folder (a new or empty one, or one perumig published for the same run)" if user_given
            else f"move what you added out of {shown(given)} (or remove it yourself) and run again")
     if given.is_symlink():
@@ -333,7 +344,7 @@ def check_container(target: Path | str) -> Path:
     --output`); else an UnsafePathError. The same places are refused as for a folder it replaces, and an existing
     folder may hold only what perumig put there: folders it published, files a marker there lists beside its
     folder (the claims table) and scratch folders of its runs."""
-    given = Path(target)
+    given = _given(target)
     fix = "choose a new or empty folder, or one that holds only what perumig published there"
     if given.is_symlink():
         raise UnsafePathError(f"{given} is a symbolic link; perumig does not publish through links: {fix}")
@@ -369,7 +380,7 @@ def check_container(target: Path | str) -> Path:
 def check_file_target(target: Path | str, allowed_previous: set[str] = frozenset()) -> Path:
     """The resolved file ``target`` if perumig may write it: absent, or holding content perumig wrote
     (a sha256 in ``allowed_previous``); never a link, a folder or a file inside a published folder."""
-    given = Path(target)
+    given = _given(target)
     if given.is_symlink():
         raise UnsafePathError(f"{given} is a symbolic link; perumig does not write through links: give another file name")
     resolved = given.resolve()
