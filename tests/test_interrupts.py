@@ -298,6 +298,23 @@ def test_a_held_stop_waits_for_the_block_whatever_thread_it_reached():
     assert finished.stderr == ""
 
 
+STOP_WHILE_SHUTTING_DOWN = """
+import atexit, os, signal, sys, time
+from perumig.pipeline import entry
+atexit.register(lambda: (os.kill(os.getpid(), getattr(signal, sys.argv[1])), time.sleep(0.2)))  # in the shutdown
+entry.run(["list"])
+"""
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_a_stop_after_the_command_finished_keeps_its_outcome(stop):
+    """After `perumig site` had said what it built, a SIGTERM during the interpreter's shutdown ended it
+    silently with 143."""
+    finished = subprocess.run([sys.executable, "-c", STOP_WHILE_SHUTTING_DOWN, stop], capture_output=True, text=True,
+                              timeout=60)
+    assert finished.returncode == 0 and "flows" in finished.stdout and finished.stderr == "", finished
+
+
 def test_nothing_is_published_once_a_stop_was_requested(tmp_path):
     built, target = tmp_path / "built.csv", tmp_path / "target.csv"
     built.write_text("new")

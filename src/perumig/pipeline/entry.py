@@ -47,6 +47,10 @@ def run(argv: list[str] | None = None) -> None:
     it believes a KeyboardInterrupt went unhandled, whatever the command returned.
     """
     code = main(argv)
+    # The command has finished and said how; a stop during the interpreter's shutdown (a moment after a website
+    # build) would only turn that outcome into a silent death by the signal (exit code 143).
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
     if code == INTERRUPTED_EXIT_CODE:
         for stream in (sys.stdout, sys.stderr):
             try:
