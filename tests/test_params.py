@@ -126,6 +126,17 @@ def test_parameter_files_found_by_fuzzing_give_one_line(tmp_path, content, messa
     assert line.startswith("perumig: error:") and message in line
 
 
+def test_a_name_given_twice_in_a_parameter_file_is_refused(tmp_path, capsys):
+    """YAML keeps the last of two values without a word; a run would quietly use the other country."""
+    from perumig.pipeline import cli
+
+    parameters = tmp_path / "parameters.yaml"
+    parameters.write_text("country: COL\nend_year: 2020\ncountry: ECU\n")
+    assert cli.main(["run", "flows", "-f", str(parameters)]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.endswith("gives 'country' twice (lines 1 and 3); keep one"), line
+
+
 def test_line_breaks_typed_by_the_user_stay_on_one_line(capsys):
     from perumig.pipeline import cli
 

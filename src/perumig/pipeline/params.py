@@ -117,6 +117,17 @@ class _ParameterLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.depth = 0
 
+    def construct_mapping(self, node, deep=False):
+        """A name given twice is refused: YAML would keep the last value without a word."""
+        lines: dict[str, int] = {}
+        for key, _ in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in lines:
+                    raise _Refused(f"gives '{key.value[:40]}' twice (lines {lines[key.value]} and "
+                                   f"{key.start_mark.line + 1}); keep one")
+                lines[key.value] = key.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             alias = self.peek_event()
