@@ -1,13 +1,14 @@
 """Incremental and parallel rebuilds: a run is repeated only when something it depends on changed."""
 
 import json
+import stat
 
 import nbformat
 import pandas
 import pytest
 from sections import DOUBLER, install, shared_fork_server  # noqa: F401 (a fixture)
 
-from perumig import stamps
+from perumig import publish, stamps
 from perumig.errors import UnsafePathError
 from perumig.pipeline import runner, sweep
 
@@ -36,6 +37,8 @@ def values(reports, folder="doubler"):
 def test_nothing_changed_means_nothing_reruns(doubler):
     notebook, reports, run = doubler
     assert run().status == "ran"
+    # Readable as any new folder is (the scratch folder's owner-only mode once reached the published one).
+    assert stat.S_IMODE((reports / "doubler").stat().st_mode) == 0o777 & ~publish.current_umask()
     published = {p: p.stat().st_mtime_ns for p in (reports / "doubler").rglob("*")}
     skipped = run()
     assert skipped.status == "skipped" and "unchanged" in skipped.line()

@@ -160,9 +160,26 @@ def publishing():
 
 
 def new_scratch(target: Path) -> Path:
-    """A new, empty scratch folder beside ``target`` whose name no other process can hold."""
+    """A new, empty scratch folder beside ``target`` whose name no other process can hold, with the permissions
+    of any new folder (mkdtemp's are the owner's only, and the published folder kept them: no one else could
+    read the reports)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent))
+    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent))
+    scratch.chmod(0o777 & ~current_umask())
+    return scratch
+
+
+def current_umask() -> int:
+    """The process's file mode creation mask (read from /proc where it can be, without changing it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
