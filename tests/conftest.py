@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,21 @@ def private_lock(tmp_path, monkeypatch):
     return lock
 
 
+@contextmanager
+def kernel_folder():
+    """A temporary folder of its own for kernel folders (TMPDIR of the runs a test starts), with a path short
+    enough for the kernels' sockets."""
+    folder = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def kernels():
-    """A temporary folder of the test's own for kernel folders (TMPDIR of the runs it starts), with a path
-    short enough for the kernels' sockets."""
-    folder = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+    with kernel_folder() as folder:
+        yield folder
 
 
 def run_cli(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:

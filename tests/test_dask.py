@@ -6,12 +6,10 @@ see is the test's own folder. One real Section 2 run on Dask is compared with th
 """
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager, nullcontext
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import kernel_folder
 from processes import adopting_orphans, leftovers, wait_until_gone
 
 from perumig import paths, publish, stamps
@@ -48,14 +47,10 @@ def published_bytes(folder: Path) -> dict:
 def local_sweep(tmp_path_factory):
     """The stand-in sweep on the local runner, once for the tests that compare a cluster's with it."""
     folder = tmp_path_factory.mktemp("local-sweep")
-    kernels = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
-    try:
-        with adopting_orphans():
-            code, err = sweep(folder / "project", kernels, folder / "out")
-            assert wait_until_gone(timeout=10) == []
+    with kernel_folder() as kernels, adopting_orphans():
+        code, err = sweep(folder / "project", kernels, folder / "out")
+        assert wait_until_gone(timeout=10) == []
         assert leftovers(folder) + leftovers(kernels) == []
-    finally:
-        shutil.rmtree(kernels, ignore_errors=True)
     return code, err, folder / "out"
 
 

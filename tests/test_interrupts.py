@@ -13,11 +13,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from conftest import kernel_folder
 from copies import copy_data
 from processes import adopting_orphans, descendants_of, ended_pid, leftovers, wait_until_gone
 
@@ -45,14 +45,10 @@ def run_all(folder: Path, kernels: Path, generation: int, *extra: str):
 def first_generation(tmp_path_factory):
     """Generation 1 of the stand-ins, published once; each test copies it into its project."""
     project = tmp_path_factory.mktemp("first-generation")
-    kernels = Path(tempfile.mkdtemp(prefix="pk-", dir="/tmp"))
-    try:
-        with adopting_orphans():
-            code, err = run_all(project, kernels, 1)
-            assert code == 0, err
-            assert wait_until_gone(timeout=5) == []
-    finally:
-        shutil.rmtree(kernels, ignore_errors=True)
+    with kernel_folder() as kernels, adopting_orphans():
+        code, err = run_all(project, kernels, 1)
+        assert code == 0, err
+        assert wait_until_gone(timeout=5) == []
     return project / "out"
 
 

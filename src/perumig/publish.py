@@ -313,6 +313,21 @@ def _protected(resolved: Path) -> str | None:
     return None
 
 
+def _checked_place(given: Path, action: str, fix: str) -> Path:
+    """The resolved folder ``given``, unless it is a link, a protected place, a path under a file or a file."""
+    if given.is_symlink():
+        raise UnsafePathError(f"{given} is a symbolic link; perumig does not publish through links: {fix}")
+    resolved = given.resolve()
+    reason = _protected(resolved)
+    if reason:
+        raise UnsafePathError(f"{shown(given)} {reason}; perumig will not {action}: {fix}")
+    if _under_a_file(resolved):
+        raise UnsafePathError(f"{shown(given)} would be inside {shown(_under_a_file(resolved))}, which is a file: {fix}")
+    if resolved.exists() and not resolved.is_dir():
+        raise UnsafePathError(f"{shown(given)} is a file, not a folder: {fix}")
+    return resolved
+
+
 def check_target(target: Path | str, identity: dict[str, Any], reserved: dict[Path, dict[str, Any]] | None = None,
                  user_given: bool = True) -> Path:
     """The resolved folder ``target``, if perumig may publish ``identity`` there; else an UnsafePathError.
@@ -323,21 +338,12 @@ def check_target(target: Path | str, identity: dict[str, Any], reserved: dict[Pa
     given = _given(target)
     fix = ("choose another folder (a new or empty one, or one perumig published for the same run)" if user_given
            else f"move what you added out of {shown(given)} (or remove it yourself) and run again")
-    if given.is_symlink():
-        raise UnsafePathError(f"{given} is a symbolic link; perumig does not publish through links: {fix}")
-    resolved = given.resolve()
-    reason = _protected(resolved)
-    if reason:
-        raise UnsafePathError(f"{shown(given)} {reason}; perumig will not replace it: {fix}")
+    resolved = _checked_place(given, "replace it", fix)
     for folder, owner in (reserved or {}).items():
         if resolved == folder.resolve() and owner != identity:
             raise UnsafePathError(f"{shown(given)} is kept for {describe(owner)}: {fix}")
-    if _under_a_file(resolved):
-        raise UnsafePathError(f"{shown(given)} would be inside {shown(_under_a_file(resolved))}, which is a file: {fix}")
     if not resolved.exists():
         return resolved
-    if not resolved.is_dir():
-        raise UnsafePathError(f"{shown(given)} is a file, not a folder: {fix}")
     entries = list(resolved.iterdir())
     if not entries or ([entry.name for entry in entries] == [paths.STAMP] and stamps.read(resolved) is not None):
         return resolved  # empty, or holding nothing but a stamp perumig wrote
@@ -363,18 +369,9 @@ def check_container(target: Path | str) -> Path:
     folder (the claims table) and scratch folders of its runs."""
     given = _given(target)
     fix = "choose a new or empty folder, or one that holds only what perumig published there"
-    if given.is_symlink():
-        raise UnsafePathError(f"{given} is a symbolic link; perumig does not publish through links: {fix}")
-    resolved = given.resolve()
-    reason = _protected(resolved)
-    if reason:
-        raise UnsafePathError(f"{shown(given)} {reason}; perumig will not publish into it: {fix}")
-    if _under_a_file(resolved):
-        raise UnsafePathError(f"{shown(given)} would be inside {shown(_under_a_file(resolved))}, which is a file: {fix}")
+    resolved = _checked_place(given, "publish into it", fix)
     if not resolved.exists():
         return resolved
-    if not resolved.is_dir():
-        raise UnsafePathError(f"{shown(given)} is a file, not a folder: {fix}")
     entries = list(resolved.iterdir())
     markers = {entry.name: read_marker(entry) for entry in entries if entry.is_dir() and not entry.is_symlink()}
     beside = {Path(name).name: digest for marker in markers.values() if marker
