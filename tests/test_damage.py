@@ -57,6 +57,38 @@ def fresh_caches():
     clear()
 
 
+# One field of the first entry edited: data/sources.yaml is code's input and the website's links.
+EDITED_ENTRIES = {
+    "javascript-page": ("official_page: https://www.un.org/development/desa/pd/content/international-migrant-stock",
+                        "official_page: javascript:alert(document.domain)", "is not an http or https address"),
+    "path-outside-raw": ("path: undesa_ims/undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx",
+                         "path: ../../../precious.txt", "must be a relative path inside data/raw/"),
+    "number-for-text": ("official_page: https://www.un.org/development/desa/pd/content/international-migrant-stock",
+                        "official_page: 5", "official_page must be text"),
+    "empty-path": ("path: undesa_ims/undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx", "path:",
+                   "path must be text"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITED_ENTRIES)
+@pytest.mark.parametrize("command", [["fetch"], ["site", "--force"]])
+def test_a_registry_entry_that_is_not_what_it_should_be_is_one_line(tmp_path, monkeypatch, capsys, fresh_caches,
+                                                                     edit, command):
+    """Before: the website linked a javascript: page, fetch wrote outside data/raw/ (over a user's file), and a
+    number or nothing where text belongs gave a traceback."""
+    before, after, message = EDITED_ENTRIES[edit]
+    registry = tmp_path / "sources.yaml"
+    registry.write_text(paths.SOURCES_REGISTRY.read_text(encoding="utf-8").replace(before, after, 1), encoding="utf-8")
+    monkeypatch.setattr(paths, "SOURCES_REGISTRY", registry)
+    monkeypatch.setattr(paths, "RAW", tmp_path / "a" / "b" / "raw")
+    (tmp_path / "precious.txt").write_text("mine")
+    site = tmp_path / "site"
+    assert cli.main([*command, "--output", str(site)] if command[0] == "site" else command) == 1
+    line = one_error_line(capsys)
+    assert "the registry of raw sources, cannot be read" in line and message in line, line
+    assert (tmp_path / "precious.txt").read_text() == "mine" and not site.exists()
+
+
 @pytest.mark.parametrize("kind", DAMAGED_CONTENTS)
 def test_damaged_source_registry_is_named_with_its_fix(tmp_path, monkeypatch, capsys, fresh_caches, kind):
     registry = damaged_copy(tmp_path, paths.SOURCES_REGISTRY, kind)

@@ -3,6 +3,7 @@
 import hashlib
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,29 @@ def test_corrupted_local_copy_is_fetched_again(empty_raw, data_mirror):
     assert hashlib.sha256(target.read_bytes()).hexdigest() == sources.source("unhcr_countries").sha256
 
 
+def test_fetched_files_have_the_permissions_of_any_new_file(empty_raw, data_mirror):
+    """pooch's temporary file is the owner's only, and the fetched file kept that mode."""
+    import stat
+
+    from perumig import publish
+
+    fetched = sources.fetch("unhcr_countries", data_mirror)
+    assert stat.S_IMODE(fetched.stat().st_mode) == 0o666 & ~publish.current_umask()
+    assert sorted(p.name for p in fetched.parent.iterdir()) == ["countries.rda"], "no scratch or temporary file"
+
+
+def test_a_pipe_in_place_of_a_raw_file_is_replaced_not_read(empty_raw, data_mirror):
+    """A pipe where a raw file belongs made fetch wait forever (reading it for its checksum)."""
+    import os
+
+    target = empty_raw / "unhcr" / "countries.rda"
+    target.parent.mkdir(parents=True)
+    os.mkfifo(target)
+    assert not sources.is_here("unhcr_countries")
+    sources.fetch("unhcr_countries", data_mirror)
+    assert target.is_file() and sources.is_here("unhcr_countries")
+
+
 def test_file_missing_from_mirror(empty_raw, tmp_path):
     (tmp_path / "mirror").mkdir()
     with pytest.raises(DataSourceError, match="missing from the data mirror"):
@@ -96,3 +120,28 @@ def _tracked_files() -> str:
     import subprocess
 
     return subprocess.run(["git", "ls-files", "data"], capture_output=True, text=True, cwd=paths.ROOT).stdout
+
+
+def test_an_interrupted_fetch_says_what_it_fetched_and_leaves_no_partial_file(empty_raw, data_mirror, monkeypatch,
+                                                                              capsys):
+    """It said 'nothing was changed' with half the raw files fetched, and left pooch's temporary file behind."""
+    from perumig.pipeline import cli
+
+    import pooch
+
+    real_retrieve = pooch.retrieve
+    calls = []
+
+    def interrupted_on_the_third(*arguments, **options):
+        calls.append(options["fname"])
+        if len(calls) == 3:
+            (Path(options["path"]) / "tmp-half-written").write_bytes(b"half")  # as pooch's temporary file
+            raise KeyboardInterrupt
+        return real_retrieve(*arguments, **options)
+
+    monkeypatch.setattr("pooch.retrieve", interrupted_on_the_third)
+    assert cli.main(["fetch"]) == 130
+    assert capsys.readouterr().err.strip() == (
+        "perumig: error: interrupted; published before the interruption: data/raw/ (2 raw files fetched)")
+    left = sorted(str(p.relative_to(empty_raw)) for p in empty_raw.rglob("*") if p.is_file())
+    assert len(left) == 2 and not any("tmp" in name or "partial" in name for name in left), left

@@ -13,6 +13,7 @@ import ast
 import hashlib
 import json
 import os
+import stat
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,11 +24,20 @@ PACKAGE = Path(__file__).resolve().parent
 
 
 def file_digest(path: Path) -> str | None:
-    """sha256 of a file, or None when it does not exist."""
+    """sha256 of a regular file, or None when there is none at ``path``: nothing, a folder, a pipe or a device
+    (never read: a pipe waits for a writer, and /dev/zero never ends)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError):
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        return None
+    with open(descriptor, "rb") as handle:
+        digest = hashlib.sha256()
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
 
 
 def text_digest(text: str) -> str:

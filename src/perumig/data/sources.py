@@ -8,6 +8,7 @@ used instead of the network when given; machines without internet rely on it.
 from __future__ import annotations
 
 import os
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from perumig import paths, stamps
+from perumig import paths, publish, stamps
 from perumig.errors import DataSourceError, PerumigError, reason, write_failed
 
 MIRROR_ENV = "PERUMIG_DATA_MIRROR"
@@ -42,16 +43,44 @@ class Source:
         return paths.RAW / self.path
 
 
+TEXT_FIELDS = ("id", "path", "url", "sha256", "licence", "citation", "description", "official_page", "provenance")
+WEB_ADDRESS = re.compile(r"^https?://[^\s]+$")
+RAW_PATH = re.compile(r"^(?!/)(?:[\w.+-]+/)*[\w.+-]+$")
+
+
+class _BadEntry(ValueError):
+    """A registry entry with a field that is not what it must be; its message says which, in full."""
+
+
+def _entry(fields: dict) -> Source:
+    """One registry entry, checked: its addresses are web addresses (they become links on the website) and its
+    path stays inside data/raw/ (fetch writes there)."""
+    if not isinstance(fields, dict):
+        raise _BadEntry("an entry is not a mapping of fields")
+    label = f"entry {str(fields.get('id'))[:40]!r}"
+    for field in TEXT_FIELDS:
+        if not isinstance(fields.get(field), str) or not fields[field].strip():
+            raise _BadEntry(f"{label}: {field} must be text")
+    if not isinstance(fields.get("mirrors"), list) or not isinstance(fields.get("size"), int):
+        raise _BadEntry(f"{label}: mirrors must be a list and size a whole number")
+    for address in (fields["url"], fields["official_page"], *fields["mirrors"]):
+        if not isinstance(address, str) or not WEB_ADDRESS.match(address):
+            raise _BadEntry(f"{label}: {str(address)[:60]!r} is not an http or https address")
+    if not RAW_PATH.match(fields["path"]) or ".." in fields["path"].split("/"):
+        raise _BadEntry(f"{label}: path {fields['path'][:60]!r} must be a relative path inside data/raw/")
+    return Source(**{**fields, "mirrors": tuple(fields["mirrors"])})
+
+
 @cache
 def registry() -> dict[str, Source]:
     """All registered raw sources by id."""
     name = paths.input_name(paths.SOURCES_REGISTRY)
     try:
         entries = yaml.safe_load(paths.SOURCES_REGISTRY.read_text(encoding="utf-8"))["sources"]
-        return {e["id"]: Source(**{**e, "mirrors": tuple(e["mirrors"])}) for e in entries}
+        return {entry.id: entry for entry in map(_entry, entries)}
     except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError) as exc:  # ValueError: not UTF-8
         raise DataSourceError(
-            f"{name}, the registry of raw sources, cannot be read ({reason(exc)}); "
+            f"{name}, the registry of raw sources, cannot be read ({exc if isinstance(exc, _BadEntry) else reason(exc)}); "
             f"restore the committed copy with `git checkout -- {name}`"
         ) from None
 
@@ -109,11 +138,21 @@ def _copy_from_mirror(mirror_file: Path):
     return download
 
 
+def is_here(source_id: str) -> bool:
+    """Whether the raw file ``source_id`` is in data/raw/, intact."""
+    entry = source(source_id)
+    return stamps.file_digest(entry.local_path) == entry.sha256
+
+
 def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
-    """Path of the raw file ``source_id``, fetched and checksummed if it is not already here."""
+    """Path of the raw file ``source_id``, fetched and checksummed if it is not already here.
+
+    The file is fetched into a scratch folder beside its place and moved there once its checksum holds: an
+    interrupted fetch leaves no partial file behind, and the file gets the permissions of any new file.
+    """
     entry = source(source_id)
     target = entry.local_path
-    if stamps.file_digest(target) == entry.sha256:
+    if is_here(source_id):
         return target  # already here and intact: no need to import pooch (a second) to say so
     import pooch  # deferred: pooch pulls in tqdm, whose notebook import warns inside kernels
     import requests  # pooch's HTTP client: its errors are OSErrors too
@@ -128,15 +167,12 @@ def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
     errors = []
     for url, downloader in candidates:
         try:
-            fetched = pooch.retrieve(
-                url=url,
-                known_hash=f"sha256:{entry.sha256}",
-                fname=target.name,
-                path=target.parent,
-                downloader=downloader,
-                progressbar=False,
-            )
-            return Path(fetched)
+            with publish.scratch_beside(target) as scratch:
+                fetched = Path(pooch.retrieve(url=url, known_hash=f"sha256:{entry.sha256}", fname=target.name,
+                                              path=scratch, downloader=downloader, progressbar=False))
+                fetched.chmod(0o666 & ~publish.current_umask())
+                publish.replace_file(fetched, target)
+            return target
         except PerumigError:
             raise
         except ValueError as exc:
@@ -158,6 +194,14 @@ def fetch(source_id: str, mirror: str | os.PathLike | None = None) -> Path:
     )
 
 
-def fetch_all(mirror: str | os.PathLike | None = None) -> list[Path]:
-    """Fetch every registered raw file; returns their local paths."""
-    return [fetch(source_id, mirror) for source_id in registry()]
+def fetch_all(mirror: str | os.PathLike | None = None, fetched=lambda path: None) -> list[Path]:
+    """Fetch every registered raw file; returns their local paths. ``fetched`` hears of each file that was not
+    here before, as soon as it is in place. What a killed fetch left beside the files is removed first."""
+    publish.remove_leftovers(sorted({entry.local_path.parent for entry in registry().values()}))
+    found = []
+    for source_id in registry():
+        was_here = is_here(source_id)
+        found.append(fetch(source_id, mirror))
+        if not was_here:
+            fetched(found[-1])
+    return found

@@ -261,11 +261,25 @@ def _sweep(arguments: argparse.Namespace, jobs: list) -> None:
                                f"their reasons are in {folder.name}/runs.csv")
 
 
+def _fetch_all() -> list[Path]:
+    """Every raw file; those fetched now are counted among what this command published, as they land."""
+    from perumig.data import sources
+
+    fetched = []
+
+    def landed(path: Path) -> None:
+        fetched.append(path)
+        PUBLISHED[:] = [entry for entry in PUBLISHED if not entry.startswith("data/raw/")]
+        PUBLISHED.append(f"data/raw/ ({len(fetched)} raw file{'s' if len(fetched) > 1 else ''} fetched)")
+
+    return sources.fetch_all(fetched=landed)
+
+
 def _reproduce(arguments: argparse.Namespace, jobs: None) -> None:
     from perumig.data import sources
     from perumig.pipeline import runner
 
-    sources.fetch_all()
+    _fetch_all()
     _build_data(check=False, force=arguments.force)
     _execute(runner.plan_all(), arguments)
     _site(force=arguments.force)
@@ -350,10 +364,8 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         if arguments.command in COMMANDS:
             COMMANDS[arguments.command](arguments, jobs)
         elif arguments.command == "fetch":
-            from perumig.data import sources
-
-            for path in sources.fetch_all():
-                print(f"ok {path.relative_to(paths.ROOT) if path.is_relative_to(paths.ROOT) else path}")
+            for path in _fetch_all():
+                print(f"ok {publish.shown(path)}")
         elif arguments.command == "build-data":
             publish.remove_leftovers([paths.DATA])
             return _build_data(check=False, force=arguments.force)
