@@ -111,6 +111,25 @@ def test_explain_an_unknown_key_in_one_line(capsys):
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and "'no.such.key'" in err
 
 
+@pytest.mark.parametrize(("damaged", "content"), [("claims", b"x,y\n"), ("claims", b"\xff\xfe\x00garbage"),
+                                                ("values_sources", b""), ("values_sources", b"\xff\xfe\x00garbage")],
+                         ids=["claims-other-columns", "claims-bytes", "values-empty", "values-bytes"])
+def test_explain_with_damaged_reports_is_one_line(capsys, tmp_path, monkeypatch, damaged, content):
+    """A damaged reports/claims.csv or values_sources.csv gave a KeyError, UnicodeDecodeError or EmptyDataError
+    traceback."""
+    import shutil
+
+    reports = tmp_path / "reports"
+    shutil.copytree(paths.REPORTS, reports, ignore=shutil.ignore_patterns("site", "runs", "sweeps", "failed"))
+    target = reports / "claims.csv" if damaged == "claims" else reports / "flows" / "data" / "values_sources.csv"
+    target.write_bytes(content)
+    monkeypatch.setattr(paths, "CLAIMS_REPORT", reports / "claims.csv")
+    monkeypatch.setenv(paths.SECTION_REPORTS_ENV, str(reports))
+    code, out, err = _explain(capsys, "paper.s2_4.migrant_share_2020")
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert "cannot be read" in err and "make reproduce" in err
+
+
 def test_the_claims_report_carries_the_trail():
     claims = pd.read_csv(paths.CLAIMS_REPORT, keep_default_na=False).set_index("claim_id")
     recomputed = claims.loc["paper.s2_4.migrant_share_2020"]

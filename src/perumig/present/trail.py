@@ -12,7 +12,7 @@ import pandas as pd
 
 from perumig import paths
 from perumig.data import tables
-from perumig.errors import ParameterError
+from perumig.errors import DataValidationError, ParameterError, PerumigError, reason
 
 SEPARATOR = "; "  # between the items of one trail column (reports/claims.csv)
 
@@ -66,7 +66,18 @@ def _table_lines(tables_text: str, indent: str) -> list[str]:
 
 
 def explain(key: str) -> str:
-    """Where a values.json key or a claim id comes from, as text (a ParameterError for an unknown key)."""
+    """Where a values.json key or a claim id comes from, as text (a ParameterError for an unknown key, a
+    DataValidationError when what the reports record cannot be read)."""
+    try:
+        return _explained(key)
+    except PerumigError:
+        raise
+    except (OSError, ValueError, KeyError, IndexError, TypeError, StopIteration) as exc:  # pandas' errors are ValueErrors
+        raise DataValidationError(f"explain: what the published reports record cannot be read ({reason(exc)}); "
+                                  "rebuild them with `make reproduce` (or `perumig run all --force`)") from None
+
+
+def _explained(key: str) -> str:
     provenance = published_provenance().drop_duplicates("key", keep="last").set_index("key")
     if key in provenance.index:
         return "\n".join(_value_lines(key, provenance.loc[key], ""))
