@@ -105,3 +105,16 @@ def ended_pid() -> int:
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     return ended.pid
+
+
+def killed_scratch(folder, name: str):
+    """A scratch folder as a killed perumig process leaves it beside ``folder / name``: named after a process that
+    has ended, holding perumig's sentinel; and beside it a folder of the user's named the same way, which must
+    survive. Returns both."""
+    scratch = folder / f".{name}.partial-{ended_pid()}-x1"
+    (scratch / "half-built").mkdir(parents=True)
+    (scratch / publish.SCRATCH_SENTINEL).write_text("{}")
+    users = folder / f".{name}.partial-{ended_pid()}-mine"
+    users.mkdir()
+    (users / "thesis.txt").write_text("mine")
+    return scratch, users

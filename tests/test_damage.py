@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from processes import ended_pid
+from processes import killed_scratch
 from processes import leftovers as folder_leftovers
 from sections import install
 from test_robustness import leftovers, snapshot
@@ -282,13 +282,14 @@ def render_raising(monkeypatch):
 def test_full_disk_during_site_keeps_the_website(monkeypatch, capsys, published_site, full_disk):
     """Also: what an earlier killed build of the site left beside it is removed first."""
     before = stamps.folder_files(published_site)
-    killed_build = published_site.parent / f".site.partial-{ended_pid()}-x1"
-    killed_build.mkdir()
+    killed_build, users = killed_scratch(published_site.parent, "site")
     capsys.readouterr()
     full_disk(monkeypatch)
     assert cli.main(["site", "--force", "--output", str(published_site)]) == 1
     captured = capsys.readouterr()
     assert f"removed {killed_build}, left behind by an earlier run that was killed" in captured.out
+    assert (users / "thesis.txt").read_text() == "mine", "a folder of the user's named like a scratch folder stays"
+    shutil.rmtree(users)
     line = one_error_line(capsys, captured.err)
     assert line == (f"perumig: error: could not write the website {publish.shown(published_site)}/ (No space left on "
                     "device): free disk space and run `perumig site` again; what was there before is unchanged")

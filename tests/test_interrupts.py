@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import kernel_folder
 from copies import copy_data
-from processes import adopting_orphans, descendants_of, ended_pid, leftovers, wait_until_gone
+from processes import adopting_orphans, descendants_of, killed_scratch, leftovers, wait_until_gone
 
 from perumig import paths, publish, stamps
 
@@ -183,10 +183,7 @@ def test_interrupted_data_build_changes_nothing_and_says_so(project_copy, stop):
     longer runs), and nothing else."""
     before = {**stamps.folder_files(project_copy / "data" / "processed"),
               "datapackage.json": stamps.file_digest(project_copy / "data" / "datapackage.json")}
-    killed_build = project_copy / "data" / f".processed-build.partial-{ended_pid()}-x1"
-    (killed_build / "processed").mkdir(parents=True)
-    users = project_copy / "data" / ".processed-build.partial-mine"
-    users.mkdir()
+    killed_build, users = killed_scratch(project_copy / "data", "processed-build")
     with adopting_orphans():
         process = subprocess.Popen([sys.executable, "-m", "perumig", "build-data", "--force"], cwd=project_copy,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -200,7 +197,8 @@ def test_interrupted_data_build_changes_nothing_and_says_so(project_copy, stop):
     assert process.returncode == 130 and took < 3, f"exit {process.returncode} after {took:.1f} s: {err}"
     assert err.strip().splitlines() == ["perumig: error: interrupted; nothing was changed"]
     assert f"removed data/{killed_build.name}, left behind by an earlier run that was killed" in out
-    assert not killed_build.exists() and users.is_dir()
+    assert not killed_build.exists() and (users / "thesis.txt").read_text() == "mine"
+    shutil.rmtree(users)
     after = {**stamps.folder_files(project_copy / "data" / "processed"),
              "datapackage.json": stamps.file_digest(project_copy / "data" / "datapackage.json")}
     assert after == before

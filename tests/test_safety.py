@@ -126,29 +126,35 @@ def test_a_folder_holding_what_perumig_published_there_takes_more(tmp_path):
     (run / "values.json").write_text("{}")
     (tmp_path / "claims.csv").write_text("claim_id\n")
     publish.write_marker(run, runner.run_identity("flows", {}), {"../claims.csv": stamps.file_digest(tmp_path / "claims.csv")})
-    (tmp_path / ".government_response.partial-99999999-x").mkdir()
+    publish.new_scratch(tmp_path / "government_response")  # a run's scratch folder, as a killed run leaves it
     assert publish.check_container(tmp_path) == tmp_path.resolve()
+    (tmp_path / ".economic_impact.partial-99999999-mine").mkdir()  # named like one, but the user's
+    with pytest.raises(UnsafePathError, match=r"did not publish \(.economic_impact.partial-99999999-mine\)"):
+        publish.check_container(tmp_path)
+    (tmp_path / ".economic_impact.partial-99999999-mine").rmdir()
     (tmp_path / "claims.csv").write_text("edited")
     with pytest.raises(UnsafePathError, match=r"did not publish \(claims.csv\)"):
         publish.check_container(tmp_path)
 
 
-@pytest.mark.parametrize("added", ["link_to_a_folder", "empty_folder", "stamp_named_file", "link_to_a_file"])
+@pytest.mark.parametrize("added", ["link_to_a_folder", "empty_folder", "stamp_named_file", "link_to_a_file",
+                                   "partial_stamp_named_file", "link_as_the_stamp"])
 def test_anything_added_to_a_published_folder_stops_its_replacement(capsys, tmp_path, decoy, added):
-    """Not only files: a link, an empty folder, a file named like perumig's stamp deeper down (all were deleted
-    when the folder was published again)."""
+    """Not only files: a link, an empty folder, files named like perumig's stamp, deeper down or at the top, a
+    link in the stamp's place (all were deleted when the folder was published again)."""
     published = tmp_path / "flows"
     (published / "data").mkdir(parents=True)
     (published / "data" / "table.csv").write_text("a\n")
     publish.write_marker(published, runner.run_identity("flows", {}))
     place = {"link_to_a_folder": published / "mylink", "empty_folder": published / "my_empty",
              "stamp_named_file": published / "data" / ".perumig-stamp.json.notes",
-             "link_to_a_file": published / "data" / "notes.txt"}[added]
+             "link_to_a_file": published / "data" / "notes.txt",
+             "partial_stamp_named_file": published / f"{paths.STAMP}.partial", "link_as_the_stamp": published / paths.STAMP}[added]
     if added == "link_to_a_folder":
         place.symlink_to(decoy, target_is_directory=True)
     elif added == "empty_folder":
         place.mkdir()
-    elif added == "stamp_named_file":
+    elif added in ("stamp_named_file", "partial_stamp_named_file"):
         place.write_text("my notes")
     else:
         place.symlink_to(decoy / "notes.txt")

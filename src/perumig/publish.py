@@ -37,6 +37,9 @@ MADE_BY = "perumig"
 OWN_HIDDEN = (MARKER, paths.STAMP, f"{paths.STAMP}.partial")
 # `.flows.partial-1234-x8f2` / `.flows.old-1234-x8f2`: scratch and retired folders of process 1234.
 LEFTOVER = re.compile(r"^\..+\.(?:partial|old)-(?P<pid>\d+)-[^/]*$")
+# In every scratch, retired and kernel folder from its making, until its content is marked for publishing: a
+# folder of the user's named like one of them is never taken for perumig's.
+SCRATCH_SENTINEL = ".perumig-scratch"
 KERNEL_RUNTIME_PREFIX = "perumig-kernel-"
 # A kernel's sockets are files in its runtime folder, and a socket's path may not exceed 107 bytes.
 KERNEL_RUNTIME_MAX_BASE = 60
@@ -166,7 +169,7 @@ def new_scratch(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-{os.getpid()}-", dir=target.parent))
     scratch.chmod(0o777 & ~current_umask())
-    return scratch
+    return _with_sentinel(scratch)
 
 
 def current_umask() -> int:
@@ -260,9 +263,9 @@ def _not_made_by_perumig(folder: Path, marker: dict[str, Any]) -> list[str]:
         directories[:] = walked
         for name in sorted(files):
             relative = (relative_root / name).as_posix()
-            if relative_root == Path(".") and name in OWN_HIDDEN:
-                continue
             path = Path(root) / name
+            if relative_root == Path(".") and _own_hidden_file(path):
+                continue
             if path.is_symlink() or not path.is_file() or listed.get(relative) != stamps.file_digest(path):
                 found.append(relative)
     return found
@@ -277,6 +280,25 @@ def _given(target: Path | str) -> Path:
         raise UnsafePathError(f"{str(target).encode(errors='backslashreplace').decode()} holds bytes that are not "
                               "UTF-8; give a path in UTF-8") from None
     return Path(target)
+
+
+def _own_hidden_file(path: Path) -> bool:
+    """Whether ``path``, at the top of a marked folder, is perumig's own marker or stamp (a file of the user's
+    with such a name is not)."""
+    if path.is_symlink() or not path.is_file() or path.name not in OWN_HIDDEN:
+        return False
+    return read_marker(path.parent) is not None if path.name == MARKER else stamps.read(path.parent, path.name) is not None
+
+
+def _made_by_perumig_scratch(folder: Path) -> bool:
+    """Whether a folder named like a scratch, retired or kernel folder is one perumig made."""
+    return not folder.is_symlink() and folder.is_dir() and (
+        (folder / SCRATCH_SENTINEL).is_file() or read_marker(folder) is not None)
+
+
+def _with_sentinel(folder: Path) -> Path:
+    (folder / SCRATCH_SENTINEL).write_text(json.dumps({"made_by": MADE_BY, "pid": os.getpid()}) + "\n", encoding="utf-8")
+    return folder
 
 
 def _under_a_file(resolved: Path) -> Path | None:
@@ -381,7 +403,7 @@ def check_container(target: Path | str) -> Path:
         if entry.is_symlink():
             return False
         if entry.is_dir():
-            return markers[entry.name] is not None or bool(LEFTOVER.match(entry.name))
+            return markers[entry.name] is not None or (bool(LEFTOVER.match(entry.name)) and _made_by_perumig_scratch(entry))
         return entry.is_file() and beside.get(entry.name) == stamps.file_digest(entry)
 
     foreign = sorted(entry.name for entry in entries if not made_by_perumig(entry))
@@ -442,12 +464,13 @@ def swap_in(built: Path, target: Path) -> None:
         if _exchange(built, target):
             retired = built  # the exchange left the old content where the new one was built
         else:
-            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-", dir=target.parent))
+            retired = _with_sentinel(Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{os.getpid()}-", dir=target.parent)))
             target.rename(retired / target.name)
             try:
                 built.rename(target)
             except OSError:  # rare (a folder that cannot grow on a full disk), but the old target must come back
                 (retired / target.name).rename(target)
+                (retired / SCRATCH_SENTINEL).unlink(missing_ok=True)
                 retired.rmdir()
                 raise
         if retired.is_dir() and not retired.is_symlink():
@@ -460,6 +483,7 @@ def publish_folder(built: Path, target: Path, identity: dict[str, Any], beside: 
                    reserved: dict[Path, dict[str, Any]] | None = None, user_given: bool = False) -> None:
     """Mark ``built`` as ``identity``, check once more that ``target`` may be replaced, and swap it in."""
     write_marker(built, identity, beside)
+    (built / SCRATCH_SENTINEL).unlink(missing_ok=True)  # the marker says whose it is from now on
     check_target(target, identity, reserved, user_given)
     swap_in(built, target)
 
@@ -478,7 +502,7 @@ def kernel_runtime_base() -> Path:
 
 def new_kernel_runtime() -> Path:
     """A private folder for one kernel's connection file and sockets, named after this process."""
-    return Path(tempfile.mkdtemp(prefix=f"{KERNEL_RUNTIME_PREFIX}{os.getpid()}-", dir=kernel_runtime_base()))
+    return _with_sentinel(Path(tempfile.mkdtemp(prefix=f"{KERNEL_RUNTIME_PREFIX}{os.getpid()}-", dir=kernel_runtime_base())))
 
 
 def process_alive(pid: int) -> bool:
@@ -505,7 +529,7 @@ def remove_leftovers(folders: list[Path], report=print) -> list[Path]:
         if runtime.is_dir() else []
     for entry in candidates:
         match = LEFTOVER.match(entry.name) or re.match(rf"^{KERNEL_RUNTIME_PREFIX}(?P<pid>\d+)-", entry.name)
-        if match and not process_alive(int(match.group("pid"))) and entry.is_dir() and not entry.is_symlink():
+        if match and not process_alive(int(match.group("pid"))) and _made_by_perumig_scratch(entry):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
             report(f"removed {shown(entry)}, left behind by an earlier run that was killed")

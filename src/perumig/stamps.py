@@ -127,10 +127,11 @@ def environment_digest() -> str | None:
     return file_digest(paths.ROOT / "requirements" / "lock.txt")
 
 
-def read(folder: Path) -> dict[str, Any] | None:
-    """The folder's stamp, or None when it has none or the file is not one perumig wrote."""
+def read(folder: Path, name: str = paths.STAMP) -> dict[str, Any] | None:
+    """The folder's stamp (``name``: or the one being written), or None when it has none or the file is not one
+    perumig wrote."""
     try:
-        stamp = json.loads((folder / paths.STAMP).read_text(encoding="utf-8"))
+        stamp = json.loads((folder / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(stamp, dict) or not isinstance(stamp.get("inputs"), dict) or not isinstance(stamp.get("outputs"), dict):
