@@ -46,6 +46,13 @@ def test_nothing_changed_means_nothing_reruns(doubler):
     assert run(force=True).status == "ran"
 
 
+def test_braces_in_a_folders_name_are_just_characters(doubler):
+    """papermill fills in {parameter} in the paths it is given: a folder named a{b}c (or {scale}) failed every run."""
+    notebook, reports, run = doubler
+    for folder in ("a{b}c", "{scale}"):
+        assert run(folder=folder).status == "ran" and values(reports, folder)["doubled"] == 42
+
+
 def test_changed_data_reruns(doubler):
     notebook, reports, run = doubler
     run()

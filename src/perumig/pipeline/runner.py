@@ -310,6 +310,11 @@ class NotebookFailed(Exception):
     """The notebook raised; the executed copy, with its error, is in the run's folder."""
 
 
+def _literal_path(path: Path) -> str:
+    """A path for papermill, which fills in ``{parameter}`` in paths (braces in a folder's name broke every run)."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
 def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = False, go=None, on_kernel=None,
                      fork_server: kernels.ForkServer | None = None) -> kernels.KernelUse | None:
     """Execute the job's notebook into ``folder``: the executed notebook, its HTML page and everything the
@@ -337,7 +342,7 @@ def execute_notebook(job: Job, folder: Path, runtime: Path, progress: bool = Fal
                 if not go():
                     return None
             papermill.execute_notebook(
-                str(job.section.path), str(executed), parameters=job.changed, kernel_name="python3",
+                _literal_path(job.section.path), _literal_path(executed), parameters=job.changed, kernel_name="python3",
                 progress_bar=progress, cwd=str(paths.NOTEBOOKS), record_timing=False, km=kernel, engine_name=ENGINE,
             )
             use = kernels.use_of(kernel.provisioner.pid)
