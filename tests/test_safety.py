@@ -210,11 +210,20 @@ def test_timings_never_overwrites_what_perumig_did_not_write(capsys, tmp_path, m
         assert (tmp_path / "elsewhere.json").read_text() == "mine"
 
 
+def test_timings_inside_the_folder_a_run_publishes_is_refused_before_it_runs(capsys, tmp_path):
+    """Refused only after the run had published (exit 2, no timings written, no 'published' line)."""
+    output = tmp_path / "run"
+    output.mkdir()
+    assert "where flows will be published" in refused(capsys, "run", "flows", "--output", str(output),
+                                                        "--timings", str(output / "t.json"))
+    assert list(output.iterdir()) == []
+
+
 def test_timings_written_by_perumig_may_be_replaced(tmp_path):
     target = tmp_path / "timings.json"
     cli._write_timings(str(target), [])
     first = target.read_text()
-    cli._check_timings(str(target))  # its own earlier file: accepted
+    cli._check_timings(str(target), [])  # its own earlier file: accepted
     assert '"made_by": "perumig"' in first
 
 

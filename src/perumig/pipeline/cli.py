@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from perumig import paths, publish
-from perumig.errors import InterruptedRun, ParameterError, PerumigError, reason
+from perumig.errors import InterruptedRun, ParameterError, PerumigError, UnsafePathError, reason
 from perumig.pipeline import params
 from perumig.sections import SECTIONS, section
 
@@ -160,9 +160,14 @@ def _backend(arguments: argparse.Namespace):
 TIMINGS_KIND = "timings"
 
 
-def _check_timings(path: str) -> None:
-    """--timings must name a new file, or a timings file perumig wrote before; checked before any run."""
-    publish.check_file_target(path, _earlier_timings(path))
+def _check_timings(path: str, jobs) -> None:
+    """--timings must name a new file, or a timings file perumig wrote before, outside the folders the runs will
+    publish; checked before any run."""
+    target = publish.check_file_target(path, _earlier_timings(path))
+    for job in jobs:
+        if job.target is not None and target.is_relative_to(job.target.resolve()):
+            raise UnsafePathError(f"--timings: {path} is inside {publish.shown(job.target)}, where {job.key} will be "
+                                  "published; give a path outside it")
 
 
 def _earlier_timings(path: str) -> set[str]:
@@ -215,12 +220,12 @@ def _plan(arguments: argparse.Namespace) -> list | None:
                           arguments.output)
     else:
         return None
-    if arguments.timings:
-        _check_timings(arguments.timings)
     if arguments.output and (arguments.command == "sweep" or arguments.section == "all"):
         publish.check_container(arguments.output)  # the runs' folders go inside it
     for job in jobs:
         job.resolve()
+    if arguments.timings:
+        _check_timings(arguments.timings, jobs)
     if arguments.command == "sweep":
         sweep.check_table_target(arguments.section, _sweep_label(arguments, jobs), arguments.output)
     return jobs
