@@ -126,7 +126,7 @@ def test_parameter_files_found_by_fuzzing_give_one_line(tmp_path, content, messa
     assert line.startswith("perumig: error:") and message in line
 
 
-def test_a_name_given_twice_in_a_parameter_file_is_refused(tmp_path, capsys):
+def test_a_name_given_twice_is_refused(tmp_path, capsys):
     """YAML keeps the last of two values without a word; a run would quietly use the other country."""
     from perumig.pipeline import cli
 
@@ -135,6 +135,11 @@ def test_a_name_given_twice_in_a_parameter_file_is_refused(tmp_path, capsys):
     assert cli.main(["run", "flows", "-f", str(parameters)]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.endswith("gives 'country' twice (lines 1 and 3); keep one"), line
+    parameters.write_text("<<: {country: COL}\ncountry: PER\n")
+    assert cli.main(["run", "flows", "-f", str(parameters)]) == 2
+    assert "uses a YAML merge key (<<, line 1)" in capsys.readouterr().err
+    assert cli.main(["run", "flows", "-p", "country=COL", "-p", "country=PER"]) == 2
+    assert "-p country is given 2 times; give each parameter once" in capsys.readouterr().err
 
 
 def test_line_breaks_typed_by_the_user_stay_on_one_line(capsys):

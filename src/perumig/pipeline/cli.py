@@ -75,7 +75,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def _given_parameters(arguments: argparse.Namespace) -> dict[str, Any]:
     given = params.read_file(arguments.parameters_file) if arguments.parameters_file else {}
-    given.update(params.parse_assignment(text) for text in arguments.parameter)
+    assignments = [params.parse_assignment(text) for text in arguments.parameter]
+    names = [name for name, _ in assignments]
+    for name in names:
+        if names.count(name) > 1:  # the last would win without a word; a -p over -f is the way to override
+            raise ParameterError(f"-p {name[:40]} is given {names.count(name)} times; give each parameter once")
+    given.update(assignments)
     return given
 
 

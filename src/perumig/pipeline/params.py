@@ -118,9 +118,12 @@ class _ParameterLoader(yaml.SafeLoader):
         self.depth = 0
 
     def construct_mapping(self, node, deep=False):
-        """A name given twice is refused: YAML would keep the last value without a word."""
+        """A name given twice is refused: YAML would keep the last value without a word (a merge key, <<, is
+        another way to give one twice)."""
         lines: dict[str, int] = {}
         for key, _ in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":
+                raise _Refused(f"uses a YAML merge key (<<, line {key.start_mark.line + 1}); write each name once")
             if isinstance(key, yaml.ScalarNode):
                 if key.value in lines:
                     raise _Refused(f"gives '{key.value[:40]}' twice (lines {lines[key.value]} and "
