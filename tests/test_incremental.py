@@ -202,6 +202,22 @@ def test_sweep_tabulates_every_country(tmp_path):
     assert "ran flows:COL" in result.stderr and "ran flows:ECU" in result.stderr
 
 
+def test_a_stop_after_a_sweeps_runs_says_they_were_published(tmp_path, monkeypatch, capsys):
+    """Stopped while writing the sweep's tables, it said 'nothing was changed' with every run just published."""
+    from perumig.pipeline import cli
+
+    install(tmp_path, monkeypatch, "swept", 'from perumig.present.report import SectionReport\nSectionReport("swept").finish()',
+            parameters='country = "PER"')
+
+    def stopped(*arguments, **options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "write", stopped)
+    assert cli.main(["sweep", "swept", "--countries", "COL,ECU", "--output", str(tmp_path / "out")]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "perumig: error: interrupted; published before the interruption: swept:COL, swept:ECU")
+
+
 def test_sweep_needs_a_country_parameter(capsys):
     from perumig.pipeline import cli
 

@@ -135,9 +135,12 @@ def _execute(jobs, arguments: argparse.Namespace, progress: bool = False, raise_
 
     try:
         with _backend(arguments) as backend:
-            return runner.execute(jobs, force=arguments.force, workers=_jobs(arguments), progress=progress,
-                                  report=lambda line: print(f"perumig: {line}", file=sys.stderr, flush=True),
-                                  backend=backend, raise_on_failure=raise_on_failure)
+            outcomes = runner.execute(jobs, force=arguments.force, workers=_jobs(arguments), progress=progress,
+                                      report=lambda line: print(f"perumig: {line}", file=sys.stderr, flush=True),
+                                      backend=backend, raise_on_failure=raise_on_failure)
+            # A stop from here on (the sweep's tables, the website) must still say these were published.
+            PUBLISHED.extend(outcome.job.key for outcome in outcomes if outcome.status == "ran")
+            return outcomes
     finally:
         if arguments.timings:
             _write_timings(arguments.timings, jobs)
