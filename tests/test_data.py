@@ -105,6 +105,19 @@ def test_missing_table_names_the_fix(copied_data):
         tables.load("undesa_origin")
 
 
+def test_a_table_that_is_not_a_file_is_never_recorded(copied_data):
+    """A pipe in place of a transcribed table was recorded in data/datapackage.json as "sha256:None"."""
+    import os
+
+    target = copied_data / "transcribed" / "claims.csv"
+    target.unlink()
+    os.mkfifo(target)
+    before = (copied_data / "datapackage.json").read_bytes()
+    with pytest.raises(DataValidationError, match="data/transcribed/claims.csv is missing or is not a regular file"):
+        tables.write_datapackage(copied_data)
+    assert (copied_data / "datapackage.json").read_bytes() == before
+
+
 def _official_totals(revision):
     destination = tables.load("undesa_destination")
     locations = tables.load("undesa_locations").dropna(subset=["iso3"]).set_index("location_code")["iso3"]

@@ -85,9 +85,19 @@ def spec(name: str) -> TableSpec:
         raise DataValidationError(f"unknown table '{name}'; known tables: {', '.join(sorted(all_tables()))}") from None
 
 
+def _file_hash(path: Path, shown: str) -> str:
+    """``sha256:...`` of a file the data package describes; a DataValidationError when it is not a file."""
+    digest = stamps.file_digest(path)
+    if digest is None:
+        raise DataValidationError(f"data/{shown} is missing or is not a regular file (a folder, a pipe or a device); "
+                                  f"restore it with `git checkout -- data/{shown}` (or rebuild it with `perumig build-data`)")
+    return f"sha256:{digest}"
+
+
 def _datapackage_resource(table: TableSpec, data_dir: Path) -> dict:
     path = data_dir / table.relative_path
     registry = sources.registry()
+    content_hash = _file_hash(path, table.relative_path)
     return {
         "name": table.name,
         "path": table.relative_path,
@@ -97,11 +107,11 @@ def _datapackage_resource(table: TableSpec, data_dir: Path) -> dict:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{stamps.file_digest(path)}",
+        "hash": content_hash,
         "sources": [
             {"title": source_id, "path": registry[source_id].url, "licence": registry[source_id].licence}
             if source_id in registry
-            else {"title": source_id, "path": f"seeds/{source_id}", "hash": f"sha256:{stamps.file_digest(paths.SEEDS / source_id)}"}
+            else {"title": source_id, "path": f"seeds/{source_id}", "hash": _file_hash(paths.SEEDS / source_id, f"seeds/{source_id}")}
             for source_id in table.sources
         ],
         "schema": {
