@@ -343,8 +343,8 @@ def _checked_place(given: Path, action: str, fix: str) -> Path:
     reason = _protected(resolved)
     if reason:
         raise UnsafePathError(f"{shown(given)} {reason}; perumig will not {action}: {fix}")
-    if _under_a_file(resolved):
-        raise UnsafePathError(f"{shown(given)} would be inside {shown(_under_a_file(resolved))}, which is a file: {fix}")
+    if (enclosing := _under_a_file(resolved)) is not None:
+        raise UnsafePathError(f"{shown(given)} would be inside {shown(enclosing)}, which is a file: {fix}")
     if resolved.exists() and not resolved.is_dir():
         raise UnsafePathError(f"{shown(given)} is a file, not a folder: {fix}")
     return resolved
@@ -367,7 +367,7 @@ def check_target(target: Path | str, identity: dict[str, Any], reserved: dict[Pa
     if not resolved.exists():
         return resolved
     entries = list(resolved.iterdir())
-    if not entries or ([entry.name for entry in entries] == [paths.STAMP] and stamps.read(resolved) is not None):
+    if not entries or ([entry.name for entry in entries] == [paths.STAMP] and _own_hidden_file(entries[0])):
         return resolved  # empty, or holding nothing but a stamp perumig wrote
     marker = read_marker(resolved)
     if marker is None:
@@ -420,8 +420,8 @@ def check_file_target(target: Path | str, allowed_previous: set[str] = frozenset
     if given.is_symlink():
         raise UnsafePathError(f"{given} is a symbolic link; perumig does not write through links: give another file name")
     resolved = given.resolve()
-    if _under_a_file(resolved):
-        raise UnsafePathError(f"{shown(given)} would be inside {shown(_under_a_file(resolved))}, which is a file; "
+    if (enclosing := _under_a_file(resolved)) is not None:
+        raise UnsafePathError(f"{shown(given)} would be inside {shown(enclosing)}, which is a file; "
                               "give another path")
     if not resolved.parent.is_dir():
         raise UnsafePathError(f"{shown(given)}: its folder {shown(resolved.parent)} does not exist; create it or give another path")
