@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -325,3 +326,48 @@ def test_nothing_is_published_once_a_stop_was_requested(tmp_path):
     assert target.read_text() == "old" and built.read_text() == "new"
     publish.replace_file(built, target)  # a new command starts with no stop requested
     assert target.read_text() == "new"
+
+
+class StoppedOnEntry:
+    """The lock of the re-sent stops, with a stop landing as it is taken, when the command puts its handlers back."""
+
+    def __init__(self):
+        self.lock, self.stopped = threading.Lock(), False
+
+    def __enter__(self):
+        if not self.stopped:
+            self.stopped = True
+            raise KeyboardInterrupt
+        return self.lock.__enter__()
+
+    def __exit__(self, *raised):
+        return self.lock.__exit__(*raised)
+
+
+def _interrupted(arguments):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("outcome", ["finished", "interrupted"])
+def test_a_stop_as_the_command_ends_keeps_its_outcome_said_once(monkeypatch, capsys, outcome):
+    """In CI a stop re-sent after pyreadr had dropped the first one landed as `build-data` ended, after it had
+    said "interrupted": it escaped as a traceback and the process died by SIGINT (exit -2)."""
+    from perumig.pipeline import cli, entry
+
+    handlers = {stop: signal.getsignal(stop) for stop in publish.STOP_SIGNALS}
+    hooks = (sys.unraisablehook, sys.excepthook)
+    monkeypatch.setattr(publish, "_resend_lock", StoppedOnEntry())
+    if outcome == "interrupted":
+        monkeypatch.setattr(cli, "_dispatch", _interrupted)
+    try:
+        code = entry.main(["list"])
+    except KeyboardInterrupt:
+        pytest.fail("the stop escaped the command as a KeyboardInterrupt")
+    out, err = capsys.readouterr()
+    if outcome == "finished":
+        assert code == 0 and "flows" in out and err == ""
+    else:
+        assert code == 130 and err == "perumig: error: interrupted; nothing was changed\n"
+    assert publish._resend_lock.stopped
+    assert {stop: signal.getsignal(stop) for stop in publish.STOP_SIGNALS} == handlers
+    assert (sys.unraisablehook, sys.excepthook) == hooks

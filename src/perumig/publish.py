@@ -110,14 +110,19 @@ def stops_handled():
     try:
         yield
     finally:
-        with _resend_lock:
+        # A stop may land here too (a re-sent one did, in CI): the caller keeps the command's outcome, and the
+        # handlers and hooks are put back all the same.
+        try:
+            with _resend_lock:
+                _handling = False
+                for resend in _resends:
+                    resend.cancel()
+                _resends.clear()
+        finally:
             _handling = False
-            for resend in _resends:
-                resend.cancel()
-            _resends.clear()
-        sys.unraisablehook, sys.excepthook = unraisable, excepthook
-        for stop, handler in previous.items():
-            signal.signal(stop, handler)
+            sys.unraisablehook, sys.excepthook = unraisable, excepthook
+            for stop, handler in previous.items():
+                signal.signal(stop, handler)
 
 
 def stop_requested() -> bool:

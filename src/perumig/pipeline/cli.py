@@ -301,6 +301,8 @@ def _reproduce(arguments: argparse.Namespace, jobs: None) -> None:
 COMMANDS = {"run": _run, "sweep": _sweep, "reproduce": _reproduce}
 # What this process published so far (data, site), for a truthful message when it is interrupted.
 PUBLISHED: list[str] = []
+# Whether this command has said it was interrupted: a second stop does not make it say so twice.
+_interruption_reported = False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,26 +322,37 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _report_interruption() -> int:
-    print(f"perumig: error: {InterruptedRun().line(PUBLISHED)}", file=sys.stderr)
+def _report_interruption(error: InterruptedRun | None = None) -> int:
+    global _interruption_reported
+    print(f"perumig: error: {(error or InterruptedRun()).line(PUBLISHED)}", file=sys.stderr)
+    _interruption_reported = True
     return InterruptedRun.exit_code
 
 
 def _main(argv: list[str] | None) -> int:
-    arguments = _parser().parse_args(argv)
+    global _interruption_reported
     PUBLISHED.clear()
     publish.forget_stop()
-    # SIGTERM stops a command as Ctrl-C does: scratch folders are removed, nothing half-made is published.
-    with publish.stops_handled():
-        return _handled(arguments)
+    _interruption_reported = False
+    code = None
+    try:
+        arguments = _parser().parse_args(argv)
+        # SIGTERM stops a command as Ctrl-C does: scratch folders are removed, nothing half-made is published.
+        with publish.stops_handled():
+            code = _handled(arguments)
+    except KeyboardInterrupt:
+        # A stop that lands as the command ends, while its handlers are put back (in CI: one re-sent after
+        # Python had dropped the first): an outcome already decided stands, and is said once.
+        if code is None:
+            code = InterruptedRun.exit_code if _interruption_reported else _report_interruption()
+    return code
 
 
 def _handled(arguments: argparse.Namespace) -> int:
     try:
         return _dispatch(arguments)
     except InterruptedRun as error:
-        print(f"perumig: error: {error.line(PUBLISHED)}", file=sys.stderr)
-        return error.exit_code
+        return _report_interruption(error)
     except PerumigError as error:
         if publish.stop_requested():
             return _report_interruption()

@@ -27,15 +27,21 @@ def main(argv: list[str] | None = None) -> int:
     previous = {stop: signal.signal(stop, _stop) for stop in STOP_SIGNALS}
     for name in UNUSED_SLOW_IMPORTS:
         sys.modules.setdefault(name, None)
+    command_ran = False
     try:
         from perumig.pipeline import cli
+        # The command puts its own handlers in place and back; a stop in the instant before or after raises
+        # KeyboardInterrupt here, never the default silent death by SIGTERM.
+        command_ran = True
+        return cli.main(argv)
     except KeyboardInterrupt:
+        if command_ran:  # the command had already said how it ended
+            return INTERRUPTED_EXIT_CODE
         print("perumig: error: interrupted; nothing was changed", file=sys.stderr)
         return INTERRUPTED_EXIT_CODE
     finally:
         for stop, handler in previous.items():
             signal.signal(stop, handler)
-    return cli.main(argv)
 
 
 def run(argv: list[str] | None = None) -> None:
