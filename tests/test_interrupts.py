@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import kernel_folder
 from copies import copy_data
-from processes import adopting_orphans, descendants_of, killed_scratch, leftovers, wait_until_gone
+from processes import adopting_orphans, descendants_of, ended_pid, killed_scratch, leftovers, wait_until_gone
 
 from perumig import paths, publish, stamps
 
@@ -371,3 +371,53 @@ def test_a_stop_as_the_command_ends_keeps_its_outcome_said_once(monkeypatch, cap
     assert publish._resend_lock.stopped
     assert {stop: signal.getsignal(stop) for stop in publish.STOP_SIGNALS} == handlers
     assert (sys.unraisablehook, sys.excepthook) == hooks
+
+
+class Killed(BaseException):
+    """The process ends here, as by SIGKILL: nothing after it runs, not even `finally` blocks' removals."""
+
+
+def _half_built_scratch(parent: Path) -> Path:
+    scratch = parent / f".flows.partial-{ended_pid()}-x1"
+    (scratch / "figures").mkdir(parents=True)
+    for name in ("a.csv", "b.csv", "figures/one.png", "figures/two.png", publish.MARKER):
+        (scratch / name).write_text(name)
+    (scratch / publish.SCRATCH_SENTINEL).write_text("{}")
+    return scratch
+
+
+def test_a_removal_killed_at_any_step_leaves_what_the_next_command_removes(tmp_path, monkeypatch):
+    """shutil.rmtree may remove a scratch folder's sentinel first: killed just after, the half-removed folder
+    was no longer known for perumig's, and stayed for ever. Every step of the removal is tried as the last."""
+    unlink, rmdir = os.unlink, os.rmdir
+    for last_step in range(12):
+        scratch = _half_built_scratch(tmp_path)
+        steps = iter(range(last_step))
+
+        def step(remove):
+            def counted(*arguments, **keywords):
+                if next(steps, None) is None:
+                    raise Killed
+                return remove(*arguments, **keywords)
+            return counted
+
+        monkeypatch.setattr(os, "unlink", step(unlink))
+        monkeypatch.setattr(os, "rmdir", step(rmdir))
+        try:
+            publish.remove_own(scratch)
+        except Killed:
+            pass
+        monkeypatch.undo()
+        publish.remove_leftovers([tmp_path], report=lambda line: None)
+        assert not scratch.exists(), f"killed after {last_step} steps, {sorted(os.listdir(scratch))} stayed"
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_empty_scratch_of_a_killed_run_is_removed_and_a_users_folder_is_not(tmp_path):
+    """Killed between making its scratch folder and writing the sentinel, a run leaves an empty folder."""
+    empty = tmp_path / f".flows.partial-{ended_pid()}-x1"
+    empty.mkdir()
+    scratch, users = killed_scratch(tmp_path, "flows")
+    removed = publish.remove_leftovers([tmp_path], report=lambda line: None)
+    assert sorted(removed) == sorted([empty, scratch])
+    assert (users / "thesis.txt").read_text() == "mine"

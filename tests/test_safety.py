@@ -2,6 +2,7 @@
 any work starts, with one line and exit code 2, and a decoy file beside it survives."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -127,11 +128,15 @@ def test_a_folder_holding_what_perumig_published_there_takes_more(tmp_path):
     (tmp_path / "claims.csv").write_text("claim_id\n")
     publish.write_marker(run, runner.run_identity("flows", {}), {"../claims.csv": stamps.file_digest(tmp_path / "claims.csv")})
     publish.new_scratch(tmp_path / "government_response")  # a run's scratch folder, as a killed run leaves it
+    # and one still empty: killed between making it and writing its sentinel (empty, it holds nothing of anyone's)
+    (tmp_path / ".economic_impact.partial-99999998-x1").mkdir()
     assert publish.check_container(tmp_path) == tmp_path.resolve()
-    (tmp_path / ".economic_impact.partial-99999999-mine").mkdir()  # named like one, but the user's
+    users = tmp_path / ".economic_impact.partial-99999999-mine"  # named like one, but holding the user's file
+    users.mkdir()
+    (users / "notes.txt").write_text("mine")
     with pytest.raises(UnsafePathError, match=r"did not publish \(.economic_impact.partial-99999999-mine\)"):
         publish.check_container(tmp_path)
-    (tmp_path / ".economic_impact.partial-99999999-mine").rmdir()
+    shutil.rmtree(users)
     (tmp_path / "claims.csv").write_text("edited")
     with pytest.raises(UnsafePathError, match=r"did not publish \(claims.csv\)"):
         publish.check_container(tmp_path)

@@ -23,7 +23,7 @@ import signal
 import sys
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +202,7 @@ def scratch_beside(target: Path):
         yield scratch
     finally:
         with signals_held():
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_own(scratch)
 
 
 def shown(path: Path) -> str:
@@ -296,14 +296,46 @@ def _own_hidden_file(path: Path) -> bool:
 
 
 def _made_by_perumig_scratch(folder: Path) -> bool:
-    """Whether a folder named like a scratch, retired or kernel folder is one perumig made."""
-    return not folder.is_symlink() and folder.is_dir() and (
-        (folder / SCRATCH_SENTINEL).is_file() or read_marker(folder) is not None)
+    """Whether a folder named like a scratch, retired or kernel folder is one perumig made, or an empty one
+    (a process killed between making the folder and writing its sentinel, or while `remove_own` emptied it,
+    leaves one; an empty folder holds nothing of anyone's, which is why the rule lets perumig replace one)."""
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    try:
+        empty = next(os.scandir(folder), None) is None
+    except OSError:
+        return False
+    return empty or (folder / SCRATCH_SENTINEL).is_file() or read_marker(folder) is not None
 
 
 def _with_sentinel(folder: Path) -> Path:
     (folder / SCRATCH_SENTINEL).write_text(json.dumps({"made_by": MADE_BY, "pid": os.getpid()}) + "\n", encoding="utf-8")
     return folder
+
+
+def remove_own(folder: Path) -> None:
+    """Remove a scratch, retired or kernel folder of perumig's, its sentinel and marker last: a process killed
+    at any moment of the removal leaves a folder the next command still knows for perumig's, and removes.
+    (shutil.rmtree may remove the sentinel first, and a folder left without it is never removed.)"""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError:
+        entries = []
+    for entry in entries:
+        if entry.name in (SCRATCH_SENTINEL, MARKER):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with suppress(OSError):
+                os.unlink(entry.path)
+    for name in (MARKER, SCRATCH_SENTINEL):
+        with suppress(OSError):
+            (folder / name).unlink()
+    with suppress(OSError):
+        folder.rmdir()
 
 
 def _under_a_file(resolved: Path) -> Path | None:
@@ -479,7 +511,7 @@ def swap_in(built: Path, target: Path) -> None:
                 retired.rmdir()
                 raise
         if retired.is_dir() and not retired.is_symlink():
-            shutil.rmtree(retired, ignore_errors=True)
+            remove_own(retired)
         else:
             retired.unlink(missing_ok=True)
 
@@ -535,7 +567,7 @@ def remove_leftovers(folders: list[Path], report=print) -> list[Path]:
     for entry in candidates:
         match = LEFTOVER.match(entry.name) or re.match(rf"^{KERNEL_RUNTIME_PREFIX}(?P<pid>\d+)-", entry.name)
         if match and not process_alive(int(match.group("pid"))) and _made_by_perumig_scratch(entry):
-            shutil.rmtree(entry, ignore_errors=True)
+            remove_own(entry)
             removed.append(entry)
             report(f"removed {shown(entry)}, left behind by an earlier run that was killed")
     return removed

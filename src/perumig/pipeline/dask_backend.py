@@ -15,7 +15,6 @@ import atexit
 import logging
 import os
 import secrets
-import shutil
 import tempfile
 import time
 from dataclasses import replace
@@ -58,7 +57,7 @@ def execute_on_worker(job, upstream: dict[str, bytes]) -> tuple:
         except runner.NotebookFailed as failure:
             result = runner.Result("failed", time.perf_counter() - start, message=str(failure))
         finally:
-            shutil.rmtree(runtime, ignore_errors=True)
+            publish.remove_own(runtime)
         files = {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
                  if path.is_file()}
     return result, files
@@ -77,7 +76,7 @@ def _fork_server(job):
             folder = publish.new_kernel_runtime()
             _server["server"] = kernels.ForkServer(kernels.notebook_imports(), job.environment(), folder)
             atexit.register(_server["server"].close)
-            atexit.register(shutil.rmtree, folder, True)
+            atexit.register(publish.remove_own, folder)
     return _server["server"]
 
 

@@ -402,8 +402,8 @@ def _abandon(folder: Path, runtime: Path, kernel: int | None) -> None:
             os.kill(kernel, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    shutil.rmtree(folder, ignore_errors=True)
-    shutil.rmtree(runtime, ignore_errors=True)
+    publish.remove_own(folder)
+    publish.remove_own(runtime)
     os._exit(InterruptedRun.exit_code)
 
 
@@ -471,12 +471,12 @@ def _worker(job: Job, folder: Path, runtime: Path, progress: bool, connection, w
         send(Result("failed", time.perf_counter() - start, message=str(failure)))
     except (KeyboardInterrupt, EOFError):
         # Stopped, or the parent died: what was being built goes (the parent may not be there to do it).
-        shutil.rmtree(folder, ignore_errors=True)
+        publish.remove_own(folder)
         send(Result("interrupted", time.perf_counter() - start, message="interrupted"))
     except Exception as error:  # a fault of the runner itself: one line, the published folder is kept
         send(Result("failed", time.perf_counter() - start, message=f"{type(error).__name__}: {error}"))
     finally:
-        shutil.rmtree(runtime, ignore_errors=True)
+        publish.remove_own(runtime)
         connection.close()
     # Straight out: a forked process's exit handlers and thread joins are its parent's, not its own.
     for stream in (sys.stdout, sys.stderr):
@@ -558,7 +558,7 @@ class LocalBackend:
             pass
         warm.process.join(STOP_GRACE_SECONDS)
         self._kill(warm)
-        shutil.rmtree(warm.runtime, ignore_errors=True)
+        publish.remove_own(warm.runtime)
 
     def _receive(self, entry: _Running):
         """Messages of a worker: its kernel's id (kept), then its result (returned), or None."""
@@ -589,7 +589,7 @@ class LocalBackend:
                 continue  # only the kernel's id arrived
             del self.running[key]
             entry.process.join()
-            shutil.rmtree(entry.runtime, ignore_errors=True)
+            publish.remove_own(entry.runtime)
             done.append((entry.job, result or Result("failed", message=f"its worker died (exit code {entry.process.exitcode})")))
         return done
 
@@ -619,7 +619,7 @@ class LocalBackend:
             entry.process.join(max(0.0, deadline - time.monotonic()))
             self._receive(entry)
             self._kill(entry)
-            shutil.rmtree(entry.runtime, ignore_errors=True)
+            publish.remove_own(entry.runtime)
         self.running.clear()
         self.warming.clear()
         self.close()
@@ -629,7 +629,7 @@ class LocalBackend:
         """Stop the kernel fork server (its kernels have ended with their workers)."""
         if self.fork_server is not None:
             self.fork_server.close()
-            shutil.rmtree(self.fork_server_folder, ignore_errors=True)
+            publish.remove_own(self.fork_server_folder)
             self.fork_server = None
 
 
@@ -658,7 +658,7 @@ def _conclude(job: Job, folder: Path, result: Result) -> Outcome:
         message = _keep_failed(job, folder, result.message) if result.status == "failed" else result.message
         return Outcome(job, result.status, seconds, peak, message, result.message, cpu)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        publish.remove_own(folder)
 
 
 def _interruption(jobs: list[Job], finished: dict[str, Outcome]) -> InterruptedRun:
@@ -724,7 +724,7 @@ def execute(jobs: list[Job], force: bool = False, workers: int | None = None, pr
                 if outcome is not None:
                     if backend.warms and backend.is_warm(job):
                         backend.cancel(job)
-                        shutil.rmtree(folders.pop(job.key), ignore_errors=True)
+                        publish.remove_own(folders.pop(job.key))
                     record(outcome)
                     continue
                 if job.key not in folders:
@@ -739,7 +739,7 @@ def execute(jobs: list[Job], force: bool = False, workers: int | None = None, pr
             for job in backend.stop():
                 finished.setdefault(job.key, Outcome(job, "interrupted", message="interrupted"))
         for folder in folders.values():
-            shutil.rmtree(folder, ignore_errors=True)
+            publish.remove_own(folder)
         if own_backend:
             backend.close()
         for stop, handler in previous_handlers.items():
