@@ -194,15 +194,19 @@ def current_umask() -> int:
 def scratch_beside(target: Path):
     """A new scratch folder beside ``target``, removed when the block ends (already gone when swapped in).
 
-    The removal holds stop signals back: a second stop (or one re-sent after Python dropped the first) that
-    landed in it would leave the folder half removed.
+    Making and removing it hold stop signals back: a stop that landed between making the folder and knowing
+    its name (a Ctrl-C of build-data while it fetched a raw file, in 1 of 16 runs of its test) left it behind; a
+    second stop (or one re-sent after Python dropped the first) during the removal would leave it half removed.
     """
-    scratch = new_scratch(target)
+    scratch = None
     try:
+        with signals_held():  # a stop while it is made comes once it is known, and so removed
+            scratch = new_scratch(target)
         yield scratch
     finally:
-        with signals_held():
-            remove_own(scratch)
+        if scratch is not None:
+            with signals_held():
+                remove_own(scratch)
 
 
 def shown(path: Path) -> str:
