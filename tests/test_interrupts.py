@@ -439,3 +439,19 @@ def test_a_stop_while_a_scratch_folder_is_made_leaves_none(tmp_path, monkeypatch
     finally:
         publish.forget_stop()
     assert os.listdir(tmp_path) == []
+
+
+def test_a_file_stopped_while_written_leaves_the_old_one_and_nothing_beside(tmp_path):
+    """`--timings` and the claims table beside the reports are written beside their place, then renamed."""
+    target = tmp_path / "timings.json"
+    target.write_text("old")
+
+    def stopped_halfway(partial):
+        partial.write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        publish.write_file(target, stopped_halfway)
+    assert os.listdir(tmp_path) == ["timings.json"] and target.read_text() == "old"
+    publish.write_file(target, lambda partial: partial.write_text("new"))
+    assert os.listdir(tmp_path) == ["timings.json"] and target.read_text() == "new"

@@ -535,6 +535,19 @@ def replace_file(built: Path, target: Path) -> None:
         built.replace(target)
 
 
+def write_file(target: Path, write, tag: str = "") -> None:
+    """Write the file ``target`` whole or not at all: ``write(path)`` writes it beside, then one rename puts it in
+    place. Stopped or failed on the way, nothing is left beside it."""
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}{tag}")
+    try:
+        write(partial)
+        replace_file(partial, target)
+    except BaseException:
+        with signals_held():
+            partial.unlink(missing_ok=True)
+        raise
+
+
 def kernel_runtime_base() -> Path:
     """Where kernels' runtime folders go: the temporary folder, unless its path is too long for sockets."""
     base = Path(tempfile.gettempdir())

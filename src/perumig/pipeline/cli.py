@@ -201,10 +201,8 @@ def _write_timings(path: str, jobs) -> None:
              "cpu_seconds": None if job.outcome.cpu_seconds is None else round(job.outcome.cpu_seconds, 2)}
             for job in jobs if job.outcome is not None]
     target = publish.check_file_target(path, _earlier_timings(path))
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    partial.write_text(json.dumps({"made_by": publish.MADE_BY, "kind": TIMINGS_KIND, "runs": rows}, indent=1) + "\n",
-                       encoding="utf-8")
-    publish.replace_file(partial, target)
+    text = json.dumps({"made_by": publish.MADE_BY, "kind": TIMINGS_KIND, "runs": rows}, indent=1) + "\n"
+    publish.write_file(target, lambda partial: partial.write_text(text, encoding="utf-8"))
 
 
 def _plan(arguments: argparse.Namespace) -> list | None:

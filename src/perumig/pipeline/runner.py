@@ -372,9 +372,8 @@ def _publish(job: Job, folder: Path) -> None:
     publish.publish_folder(folder, job.target, job.identity(), job.beside_files(folder), reserved_folders(),
                            user_given=bool(job.output))
     if beside is not None:
-        partial = beside.with_name(f".{beside.name}.partial-{os.getpid()}-{job.key}")
-        shutil.copyfile(job.target / job.section.publishes_beside, partial)
-        publish.replace_file(partial, beside)
+        publish.write_file(beside, lambda partial: shutil.copyfile(job.target / job.section.publishes_beside, partial),
+                           tag=f"-{job.key}")
 
 
 def _keep_failed(job: Job, folder: Path, reason: str) -> str:
