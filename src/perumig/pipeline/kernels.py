@@ -20,6 +20,7 @@ import importlib
 import json
 import os
 import resource
+import select
 import signal
 import socket
 import subprocess
@@ -210,9 +211,19 @@ def forked_kernel_manager(server: ForkServer, **options):
 
 
 def _watch(pid: int) -> None:
-    """End this process when process ``pid`` has ended (a kernel whose run is gone has no one to serve)."""
+    """End this process when process ``pid`` has ended (a kernel whose run is gone has no one to serve): at once
+    where the system can say so (a pidfd, Linux), else within WATCH_SECONDS."""
+    try:
+        ended = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (OSError, AttributeError):
+        ended = None
 
     def watch() -> None:
+        if ended is not None:
+            select.select([ended], [], [])  # readable once the process has ended
+            os._exit(1)
         while True:
             try:
                 os.kill(pid, 0)
@@ -223,11 +234,16 @@ def _watch(pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="perumig-watch-requester").start()
 
 
-def _become_kernel(request: dict, start_folder: str) -> None:
-    """In the forked child: take the kernel's environment and start it as ipykernel_launcher would."""
+def _become_kernel(request: dict, start_folder: str, server: int) -> None:
+    """In the forked child: take the kernel's environment and start it as ipykernel_launcher would.
+
+    It ends at once with the server or with the worker it serves: a kernel still starting when its run was killed
+    found its folder removed and made it anew (ipykernel writes a connection file it does not find), and left it.
+    """
     os.setsid()
     for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(stop, signal.SIG_DFL)
+    die_with_parent(server)  # the server's own handler killed only the kernels it had counted
     os.environ.clear()
     os.environ.update(request["env"])
     os.environ["JPY_PARENT_PID"] = str(os.getppid())  # as jupyter_client's launcher sets it, for the kernel's parent
@@ -263,7 +279,7 @@ def _import_as_in_a_kernel(modules: list[str]) -> None:
 
 def _serve(address: str, parent: int, modules: list[str]) -> None:
     die_with_parent(parent)
-    start_folder = os.getcwd()
+    start_folder, server = os.getcwd(), os.getpid()
     # The kernels' parent is this server; ipykernel reads the variable when it is imported (below), as
     # its default for the process to watch: a kernel ends when the server ends, as one started by
     # jupyter_client ends with the process that started it.
@@ -295,7 +311,7 @@ def _serve(address: str, parent: int, modules: list[str]) -> None:
                     try:
                         connection.close()
                         listener.close()
-                        _become_kernel(request, start_folder)
+                        _become_kernel(request, start_folder, server)
                     finally:
                         os._exit(0)
                 kernels.append(pid)
