@@ -36,11 +36,13 @@ MADE_BY = "perumig"
 # Hidden files perumig itself keeps in a published folder: the marker, the local stamp (and the stamp while written).
 OWN_HIDDEN = (MARKER, paths.STAMP, f"{paths.STAMP}.partial")
 # `.flows.partial-1234-x8f2` / `.flows.old-1234-x8f2`: scratch and retired folders of process 1234.
-LEFTOVER = re.compile(r"^\..+\.(?:partial|old)-(?P<pid>\d+)-[^/]*$")
+LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:partial|old)-(?P<pid>\d+)-[^/]*$")
 # In every scratch, retired and kernel folder from its making, until its content is marked for publishing: a
 # folder of the user's named like one of them is never taken for perumig's.
 SCRATCH_SENTINEL = ".perumig-scratch"
 KERNEL_RUNTIME_PREFIX = "perumig-kernel-"
+# What a kernel writes in its folder by itself: its connection file and its sockets (ipc transport).
+KERNEL_FILES = re.compile(r"^kernel(?:\.json|-ipc-\d+)$")
 # A kernel's sockets are files in its runtime folder, and a socket's path may not exceed 107 bytes.
 KERNEL_RUNTIME_MAX_BASE = 60
 RENAME_EXCHANGE = 2  # renameat2 flag (Linux): swap two paths atomically
@@ -300,16 +302,20 @@ def _own_hidden_file(path: Path) -> bool:
 
 
 def _made_by_perumig_scratch(folder: Path) -> bool:
-    """Whether a folder named like a scratch, retired or kernel folder is one perumig made, or an empty one
-    (a process killed between making the folder and writing its sentinel, or while `remove_own` emptied it,
-    leaves one; an empty folder holds nothing of anyone's, which is why the rule lets perumig replace one)."""
+    """Whether a folder named like a scratch, retired or kernel folder is one perumig made; or an empty one (a
+    process killed between making the folder and writing its sentinel leaves one; an empty folder holds nothing
+    of anyone's, which is why the rule lets perumig replace one); or a kernel folder holding only what a kernel
+    writes there by itself (a kernel still starting when its run was killed writes its connection file anew)."""
     if folder.is_symlink() or not folder.is_dir():
         return False
     try:
-        empty = next(os.scandir(folder), None) is None
+        names = os.listdir(folder)
     except OSError:
         return False
-    return empty or (folder / SCRATCH_SENTINEL).is_file() or read_marker(folder) is not None
+    if folder.name.startswith(KERNEL_RUNTIME_PREFIX) and all(KERNEL_FILES.match(name) for name in names):
+        return True
+    return not names or SCRATCH_SENTINEL in names and (folder / SCRATCH_SENTINEL).is_file() \
+        or read_marker(folder) is not None
 
 
 def _with_sentinel(folder: Path) -> Path:
@@ -318,9 +324,17 @@ def _with_sentinel(folder: Path) -> Path:
 
 
 def remove_own(folder: Path) -> None:
-    """Remove a scratch, retired or kernel folder of perumig's, its sentinel and marker last: a process killed
-    at any moment of the removal leaves a folder the next command still knows for perumig's, and removes.
-    (shutil.rmtree may remove the sentinel first, and a folder left without it is never removed.)"""
+    """Remove a scratch, retired or kernel folder of perumig's, so that whatever happens meanwhile, what is left
+    is a folder the next command still knows for perumig's, and removes:
+
+    - it is first renamed after this process: a process still writing there (a killed run's kernel, not yet
+      gone) can add nothing more, and another command removing leftovers leaves it to this one;
+    - its sentinel and marker go last (shutil.rmtree may remove them first: killed just after, the folder was
+      no longer known for perumig's and stayed for ever).
+    """
+    folder = _claimed_for_removal(folder)
+    if folder is None:
+        return
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
@@ -340,6 +354,26 @@ def remove_own(folder: Path) -> None:
             (folder / name).unlink()
     with suppress(OSError):
         folder.rmdir()
+
+
+def _claimed_for_removal(folder: Path) -> Path | None:
+    """``folder`` under a new name of the same kind, naming this process (None: it is gone, or another process
+    took it first)."""
+    scratch = LEFTOVER.match(folder.name)
+    if scratch:
+        name = f".{scratch.group('name')}.old-{os.getpid()}-removed-{os.urandom(4).hex()}"
+    elif folder.name.startswith(KERNEL_RUNTIME_PREFIX):
+        name = f"{KERNEL_RUNTIME_PREFIX}{os.getpid()}-removed-{os.urandom(4).hex()}"
+    else:
+        return folder
+    claimed = folder.with_name(name)
+    try:
+        folder.rename(claimed)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return folder  # renaming is not allowed here: removed where it is
+    return claimed
 
 
 def _under_a_file(resolved: Path) -> Path | None:
