@@ -2,6 +2,7 @@
 once, a notebook that raises. Interrupted and killed runs: tests/test_interrupts.py."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,10 @@ def snapshot() -> dict:
 
 
 def leftovers() -> list:
-    return [p for folder in (paths.DATA, paths.REPORTS) for p in folder.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+    """Scratch and retired folders this process left in data/ and reports/ (another test's, built at the same
+    moment by another pytest-xdist worker, is not this test's business)."""
+    own = re.compile(rf"\.(?:partial|old)-{os.getpid()}(?:-|$)")
+    return [p for folder in (paths.DATA, paths.REPORTS) for p in folder.iterdir() if own.search(p.name)]
 
 
 @pytest.fixture
