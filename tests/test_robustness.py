@@ -10,6 +10,7 @@ import time
 
 import pytest
 from conftest import run_cli
+from copies import copy_data
 from sections import install
 
 from perumig import locking, paths, publish, stamps
@@ -73,14 +74,20 @@ def test_missing_mirror_is_one_clear_line(tmp_path, monkeypatch, capsys, data_mi
     assert snapshot() == before
 
 
-def test_second_writer_waits_or_refuses():
-    """While one process holds the write lock, another waits for it (or, with --no-wait, refuses)."""
+def test_second_writer_waits_or_refuses(tmp_path):
+    """While one process holds the write lock, another waits for it (or, with --no-wait, refuses).
+
+    The waiting fetch writes into a copy of the project's data: in a fresh clone it fetched every raw file into
+    the repository's data/raw/ while another test checked that building the website wrote nothing there."""
+    project = tmp_path / "project"
+    copy_data(project / "data")
     with locking.exclusive():
         refused = run_cli("fetch", "--no-wait")
         assert refused.returncode == 1
         (line,) = refused.stderr.strip().splitlines()
         assert "is writing data/ or reports/" in line and f"pid {os.getpid()}" in line
-        waiting = subprocess.Popen([sys.executable, "-m", "perumig", "fetch"], cwd=paths.ROOT,
+        waiting = subprocess.Popen([sys.executable, "-m", "perumig", "fetch"], cwd=project,
+                                   env={**os.environ, "PERUMIG_ROOT": str(project)},
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(3)
         assert waiting.poll() is None, "the second process must wait while the lock is held"

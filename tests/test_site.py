@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perumig import paths, stamps
+from perumig import paths, publish, stamps
 from perumig.present import book
 from perumig.sections import SECTIONS
 
@@ -23,11 +23,19 @@ GENERIC_ALT = re.compile(r"^(|image|figure|png|svg|no description has been provi
 RUN = "flows-country-COL"
 
 
+def _another_process_scratch(name: str) -> bool:
+    """A scratch folder of another process: another test's build at the same moment (pytest-xdist), which that
+    test checks is removed."""
+    match = publish.LEFTOVER.match(name)
+    return bool(match) and int(match.group("pid")) != os.getpid()
+
+
 def _repository_files() -> dict[str, float]:
     """Every file of the repository outside the environment, git and the test's own folders, with its mtime."""
     found = {}
     for root, folders, files in os.walk(paths.ROOT):
-        folders[:] = [f for f in folders if f not in {".venv", ".git", "__pycache__", "test-artifacts", ".hypothesis"}]
+        folders[:] = [f for f in folders if f not in {".venv", ".git", "__pycache__", "test-artifacts", ".hypothesis"}
+                      and not _another_process_scratch(f)]
         for name in files:
             path = Path(root) / name
             found[str(path.relative_to(paths.ROOT))] = path.stat().st_mtime_ns
