@@ -12,9 +12,14 @@ from perumig.errors import DataValidationError
 from perumig.data.schemas import PROCESSED_TABLES, TRANSCRIBED_TABLES, all_tables
 
 
-def test_committed_processed_data_equal_a_rebuild():
-    """`perumig build-data` from the raw files gives the committed bytes exactly."""
+def test_committed_processed_data_equal_a_rebuild(tmp_path, monkeypatch, data_mirror):
+    """`perumig build-data` from the raw files gives the committed bytes exactly.
+
+    The raw files are fetched into the test's own folder: fetched into the repository's data/raw/, they
+    appeared there while another test checked that building the website wrote nothing into the repository."""
+    monkeypatch.setattr(paths, "RAW", tmp_path / "raw")
     assert build.differences_from_rebuild() == []
+    assert any((tmp_path / "raw").rglob("*.xlsx")), "the rebuild read raw files fetched into the test's folder"
 
 
 def test_every_table_loads_and_matches_its_schema():
