@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         command_ran = True
         return cli.main(argv)
     except KeyboardInterrupt:
-        if command_ran:  # the command had already said how it ended
+        if command_ran:  # the command says itself how it ended; this stop came in the instant after it had
             return INTERRUPTED_EXIT_CODE
         print("perumig: error: interrupted; nothing was changed", file=sys.stderr)
         return INTERRUPTED_EXIT_CODE
