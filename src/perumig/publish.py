@@ -114,14 +114,13 @@ def stops_handled():
     finally:
         # A stop may land here too (a re-sent one did, in CI): the caller keeps the command's outcome, and the
         # handlers and hooks are put back all the same.
+        _handling = False
         try:
             with _resend_lock:
-                _handling = False
                 for resend in _resends:
                     resend.cancel()
                 _resends.clear()
         finally:
-            _handling = False
             sys.unraisablehook, sys.excepthook = unraisable, excepthook
             for stop, handler in previous.items():
                 signal.signal(stop, handler)
